@@ -1,0 +1,17 @@
+import { DateTime } from 'luxon'
+
+export const JAPAN_ZONE = 'Asia/Tokyo'
+
+/** R11: the Japan day a moment falls in, as yyyy-MM-dd (the day lock counts failures per day). */
+export function japanDay(ms: number): string {
+  return DateTime.fromMillis(ms, { zone: JAPAN_ZONE }).toISODate() as string
+}
+
+/** R11: the lock lifts at 00:00 the next day, Japan time. */
+export function nextJapanMidnight(ms: number): number {
+  return DateTime.fromMillis(ms, { zone: JAPAN_ZONE }).startOf('day').plus({ days: 1 }).toMillis()
+}
+
+// Japan has kept UTC+9 without daylight saving since 1951; the Lua scripts, which have no
+// time-zone data, use this offset, and a test holds them to the luxon functions above.
+export const JAPAN_OFFSET_MS = 9 * 3600 * 1000

@@ -1,0 +1,67 @@
+import { parsePhoneNumberFromString, type NumberType } from 'libphonenumber-js/max'
+import { CallverifyError } from './errors.js'
+
+// Japanese lines that can place an ordinary call from a customer's own phone (R4, R14).
+// Toll-free, premium, shared-cost, UAN (0570), pagers and the like cannot be a caller ID on file.
+const CALLING_TYPES: ReadonlySet<NumberType> = new Set(['MOBILE', 'FIXED_LINE', 'FIXED_LINE_OR_MOBILE', 'VOIP'])
+
+// R14: 10 or 11 half-width digits with a leading 0, no hyphens; or E.164 +81.
+const DOMESTIC = /^0\d{9,10}$/
+const JP_E164 = /^\+81\d{9,10}$/
+
+/** R14: the registered number as the bank sends it → E.164, or INVALID_PHONE_NUMBER. */
+export function normalizeRegisteredNumber(input: string): string {
+  if (!DOMESTIC.test(input) && !JP_E164.test(input)) throw new CallverifyError('INVALID_PHONE_NUMBER')
+  const parsed = parsePhoneNumberFromString(input, 'JP')
+  if (!parsed || parsed.country !== 'JP' || !parsed.isValid()) throw new CallverifyError('INVALID_PHONE_NUMBER')
+  const type = parsed.getType()
+  if (!type || !CALLING_TYPES.has(type)) throw new CallverifyError('INVALID_PHONE_NUMBER')
+  return parsed.number
+}
+
+/** A pool (verification) number: any valid E.164 number; toll-free is the usual kind (R2). */
+export function normalizePoolNumber(input: string): string | null {
+  if (!/^\+[1-9]\d{6,14}$/.test(input)) return null
+  const parsed = parsePhoneNumberFromString(input)
+  return parsed?.isValid() ? parsed.number : null
+}
+
+// Carriers send caller IDs that mean "no number": words, and sentinel numbers Twilio
+// substitutes for them (Twilio docs, "Anonymous and restricted caller IDs").
+const WITHHELD_WORDS = new Set(['', 'anonymous', 'restricted', 'unknown', 'private', 'unavailable', 'blocked'])
+const WITHHELD_SENTINELS = new Set(['+266696687', '+7378742833', '+17378742833', '+2562533', '+8656696', '+86282452253'])
+
+/** R5: a withheld caller ID (非通知, payphone, out of area) can verify nothing. */
+export function isWithheldCaller(from: string | undefined): boolean {
+  const value = (from ?? '').trim().toLowerCase()
+  if (WITHHELD_WORDS.has(value) || value.startsWith('client:') || value.startsWith('sip:')) return true
+  if (WITHHELD_SENTINELS.has(value)) return true
+  return !/\d/.test(value)
+}
+
+/** A caller ID as the carrier sends it (+81…, sometimes domestic digits) → E.164, or null. */
+export function normalizeCaller(from: string): string | null {
+  const digits = from.trim()
+  if (!/^\+?\d{6,16}$/.test(digits)) return null
+  const parsed = parsePhoneNumberFromString(digits, 'JP')
+  return parsed?.isValid() ? parsed.number : null
+}
+
+/** The domestic digits of a JP number (0…), or the E.164 digits of any other. */
+function domesticDigits(e164: string): string {
+  return e164.startsWith('+81') ? `0${e164.slice(3)}` : e164.replace(/\D/g, '')
+}
+
+/** R1: every digit but the last four is '*', over the domestic form (*******5678). */
+export function maskPhoneNumber(number: string): string {
+  const digits = number.startsWith('+') ? domesticDigits(number) : number.replace(/\D/g, '')
+  if (digits.length <= 4) return '*'.repeat(digits.length)
+  return '*'.repeat(digits.length - 4) + digits.slice(-4)
+}
+
+/** R8: the verification number as shown (0120-000-001) and as tapped (tel:+81120000001). */
+export function presentVerificationNumber(e164: string): { e164: string; display: string; telUri: string } {
+  const parsed = parsePhoneNumberFromString(e164)
+  const display = parsed?.country === 'JP' ? parsed.formatNational() : (parsed?.formatInternational() ?? e164)
+  return { e164, display, telUri: `tel:${e164}` }
+}

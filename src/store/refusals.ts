@@ -1,0 +1,52 @@
+import { CallverifyError, type ErrorCode } from '../domain/errors.js'
+
+// Refusals as both stores report them: the Lua scripts return these negative integers, the
+// memory store uses the same names, and refusalError turns either into the contract error.
+export enum Refusal {
+  NotFound = -1,
+  Locked = -2,
+  PoolExhausted = -3,
+  Pending = -4,
+  Cancelled = -5,
+  Expired = -6,
+  Confirmed = -7,
+  NumberExists = -8,
+  NumberUnknown = -9,
+}
+
+const CODES: Record<Refusal, ErrorCode> = {
+  [Refusal.NotFound]: 'NOT_FOUND',
+  [Refusal.Locked]: 'LOCKED',
+  [Refusal.PoolExhausted]: 'POOL_EXHAUSTED',
+  [Refusal.Pending]: 'VERIFICATION_PENDING',
+  [Refusal.Cancelled]: 'VERIFICATION_CANCELLED',
+  [Refusal.Expired]: 'VERIFICATION_EXPIRED',
+  [Refusal.Confirmed]: 'VERIFICATION_CONFIRMED',
+  [Refusal.NumberExists]: 'ALREADY_EXISTS',
+  [Refusal.NumberUnknown]: 'NOT_FOUND',
+}
+
+const BY_CODE = new Map<string, Refusal>(
+  (Object.entries(CODES) as [string, ErrorCode][]).filter(([r]) => Number(r) !== Refusal.NumberUnknown).map(([r, c]) => [c, Number(r) as Refusal]),
+)
+
+/** The domain's refusal names (VERIFICATION_…) as the enum the stores share. */
+export function refusalOf(code: ErrorCode): Refusal {
+  const refusal = BY_CODE.get(code)
+  if (refusal === undefined) throw new Error(`no refusal for ${code}`)
+  return refusal
+}
+
+export function refusalError(refusal: Refusal, details: { lockedUntil?: number } = {}): CallverifyError {
+  const code = CODES[refusal]
+  if (code === 'LOCKED') {
+    const until = details.lockedUntil ?? 0
+    return new CallverifyError(
+      'LOCKED',
+      { reasonCode: 'B84', lockedUntil: new Date(until).toISOString() },
+      { retryAfterSeconds: Math.max(1, Math.ceil((until - Date.now()) / 1000)) },
+    )
+  }
+  if (code === 'POOL_EXHAUSTED') return new CallverifyError(code, {}, { retryAfterSeconds: 5 })
+  return new CallverifyError(code)
+}

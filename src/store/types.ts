@@ -1,0 +1,159 @@
+import type { CancelReason, Verification, VerificationStatus } from '../domain/verification.js'
+
+// One Store interface for every store (STYLE.md). Every method that reads and decides is
+// atomic: in memory a synchronous step, in Redis one Lua script. Refusals are thrown as
+// CallverifyError with the contract's code, the same from both stores (refusals.ts).
+
+export interface CreateVerificationInput {
+  id: string
+  tenant: string
+  /** E.164, already normalised (R14). */
+  phoneNumber: string
+  pollTokenHash: string
+  windowMs: number
+  /** Uniform in [0, 1): picks the verification number (R2); passed in so Redis needs no PRNG. */
+  random: number
+  reference?: string
+  callbackUrl?: string
+}
+
+export interface Outcome {
+  verification: Verification
+  /** The store's clock when the step ran (ms since epoch). */
+  now: number
+  /** Verifications whose status this step changed, in order (a superseded one, then this one). */
+  changed: Verification[]
+}
+
+export type CallOutcome =
+  | 'verified' // a pending verification became verified
+  | 'repeat' // R7: another call for an already verified one
+  | 'expired' // the window this call aimed at is over
+  | 'unmatched' // a known pool number, but no open verification for this caller
+  | 'unknown-number' // To is not a pool number (or a retired one)
+  | 'duplicate' // the carrier posted the same CallSid again
+
+export interface RecordCallInput {
+  callSid: string
+  /** Caller, E.164 (withheld callers never reach the store's matching). */
+  from: string
+  to: string
+}
+
+export interface CallResult {
+  outcome: CallOutcome
+  now: number
+  changed: Verification[]
+}
+
+export type NumberState = 'active' | 'draining' | 'quarantined' | 'retired'
+export const NUMBER_STATES: readonly NumberState[] = ['active', 'draining', 'quarantined', 'retired']
+
+export type NumberHealth = 'ok' | 'silent' | 'answered'
+
+export interface PoolNumber {
+  e164: string
+  state: NumberState
+  weight: number
+  label?: string
+  health: NumberHealth
+  addedAt: number
+  /** Open verifications that point at this number now. */
+  pending: number
+  /** Calls that reached it today (Japan day), any kind. */
+  callsToday: number
+  lastCallAt?: number
+  /** Handed out since the last call arrived (the pool health job's "silent" signal). */
+  allocationsSinceCall: number
+}
+
+export interface PoolNumberPatch {
+  state?: NumberState
+  weight?: number
+  label?: string
+  health?: NumberHealth
+}
+
+export interface CallStatusInput {
+  callSid: string
+  to: string
+  status: string
+  durationSeconds: number
+}
+
+export interface DayLock {
+  tenant: string
+  phoneNumber: string
+  /** Failures counted in the current Japan day. */
+  failures: number
+  /** Next 00:00 Japan time, when locked; absent when not locked. */
+  lockedUntil?: number
+}
+
+export interface MaintenanceWindow {
+  id: string
+  startsAt: number
+  endsAt: number
+  note: string
+  createdBy?: string
+}
+
+export interface AuditEntry {
+  at: number
+  actor: string
+  action: string
+  target?: string
+  before?: unknown
+  after?: unknown
+}
+
+export interface StatusEvent {
+  id: string
+  status: VerificationStatus
+}
+
+export interface Store {
+  readonly kind: 'memory' | 'redis'
+
+  /** The store's clock (Redis TIME in Redis mode): windows are judged by it. */
+  now(): Promise<number>
+  ping(): Promise<void>
+  close(): Promise<void>
+
+  createVerification(input: CreateVerificationInput): Promise<Outcome>
+  /** Reads one, turning it expired first if its window is over (and counting that failure). */
+  getVerification(id: string): Promise<{ verification: Verification; now: number; changed: Verification[] } | null>
+  confirmVerification(id: string, tenant: string): Promise<Outcome>
+  cancelVerification(id: string, reason: CancelReason, tenant?: string): Promise<Outcome>
+  /** The expiry job's step: expires it if due; null when unknown. */
+  expireVerification(id: string): Promise<Outcome | null>
+
+  recordCall(input: RecordCallInput): Promise<CallResult>
+  /** R5: a withheld call to a pool number, counted, matching nothing. */
+  recordWithheldCall(to: string, callSid: string): Promise<void>
+  recordCallStatus(input: CallStatusInput): Promise<void>
+
+  /** Every status change, from any instance sharing this store. Returns the unsubscribe. */
+  onStatus(listener: (event: StatusEvent) => void): () => void
+
+  ensurePoolNumbers(numbers: readonly string[]): Promise<void>
+  listNumbers(): Promise<PoolNumber[]>
+  getNumber(e164: string): Promise<PoolNumber | null>
+  addNumber(input: { e164: string; weight?: number; label?: string }): Promise<PoolNumber>
+  updateNumber(e164: string, patch: PoolNumberPatch): Promise<{ before: PoolNumber; after: PoolNumber }>
+
+  getLock(tenant: string, phoneNumber: string): Promise<DayLock>
+  clearLock(tenant: string, phoneNumber: string): Promise<DayLock>
+
+  listMaintenance(): Promise<MaintenanceWindow[]>
+  addMaintenance(window: Omit<MaintenanceWindow, 'id'>): Promise<MaintenanceWindow>
+  removeMaintenance(id: string): Promise<MaintenanceWindow | null>
+
+  appendAudit(entry: AuditEntry): Promise<void>
+  listAudit(limit: number): Promise<AuditEntry[]>
+}
+
+export interface StoreOptions {
+  lockAfterFailures: number
+  retentionMs: number
+}
