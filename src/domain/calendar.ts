@@ -1,0 +1,199 @@
+import { DateTime } from 'luxon'
+import { JAPAN_ZONE } from './japan.js'
+
+export type ClosureReason = 'DAILY_MIDNIGHT' | 'DAILY_0400' | 'MONDAY_NIGHT' | 'SUNDAY_EVE' | 'NEW_YEAR' | 'MAINTENANCE'
+/** The reasons a calendar rule may carry: MAINTENANCE comes only from operators' windows. */
+export type CalendarReason = Exclude<ClosureReason, 'MAINTENANCE'>
+
+/** One closure, [start, end) in ms since the epoch. */
+export interface Closure { reason: ClosureReason; start: number; end: number }
+/** An operator's announced maintenance, [startsAt, endsAt) in ms since the epoch (R12 ⑥). */
+export interface MaintenanceWindow { startsAt: number; endsAt: number }
+export type ServiceStatus = { open: true } | { open: false; reason: ClosureReason; until: number }
+
+interface RuleTimes { reason: CalendarReason; start: string; end: string }
+export type ClosureRule =
+  | (RuleTimes & { kind: 'daily' })
+  | (RuleTimes & { kind: 'nthWeekday' | 'dayBeforeNthWeekday'; weekday: number; nth: readonly number[] })
+  | (RuleTimes & { kind: 'dates'; month: number; days: readonly number[] })
+
+/**
+ * R12: recurring closures in Japan time (Asia/Tokyo), as JSON (`SERVICE_CALENDAR` file):
+ *
+ *   {"rules": [
+ *     {"reason": "DAILY_MIDNIGHT", "kind": "daily", "start": "00:00", "end": "00:01"},
+ *     {"reason": "MONDAY_NIGHT", "kind": "nthWeekday", "weekday": 1, "nth": [1, 3], "start": "02:00", "end": "06:00"},
+ *     {"reason": "SUNDAY_EVE", "kind": "dayBeforeNthWeekday", "weekday": 7, "nth": [2, 4], "start": "23:50", "end": "07:00"},
+ *     {"reason": "NEW_YEAR", "kind": "dates", "month": 1, "days": [1, 2, 3], "start": "19:00", "end": "24:00"}
+ *   ]}
+ *
+ * - `kind` says on which days a rule starts: `daily` every day; `nthWeekday` the nth `weekday`
+ *   of the month; `dayBeforeNthWeekday` the day before it (which may be in the previous month);
+ *   `dates` the given `days` of `month` (1–12) every year.
+ * - `weekday` is ISO: 1 = Monday … 7 = Sunday. `nth` is 1–5 (the 5th exists in some months only).
+ * - `start` is "HH:MM" (00:00–23:59) on that day; `end` is "HH:MM" (00:00–24:00). An `end` at or
+ *   before `start` is on the next day, so a closure lasts at most 24 hours; `end` = `start` is refused.
+ * - `reason` is one of DAILY_MIDNIGHT, DAILY_0400, MONDAY_NIGHT, SUNDAY_EVE, NEW_YEAR.
+ *   Unknown fields are refused, so that a misspelt one does not silently change nothing.
+ */
+export interface ServiceCalendar { readonly rules: readonly ClosureRule[] }
+
+export const SEED_CALENDAR: ServiceCalendar = {
+  rules: [
+    // R12: daily 00:00 for about one minute
+    { reason: 'DAILY_MIDNIGHT', kind: 'daily', start: '00:00', end: '00:01' },
+    // R12: daily 04:00 for a few minutes
+    { reason: 'DAILY_0400', kind: 'daily', start: '04:00', end: '04:05' },
+    // R12: the 1st and 3rd Monday 02:00–06:00
+    { reason: 'MONDAY_NIGHT', kind: 'nthWeekday', weekday: 1, nth: [1, 3], start: '02:00', end: '06:00' },
+    // R12: the day before the 2nd and 4th Sunday 23:50 to 07:00 on that Sunday
+    { reason: 'SUNDAY_EVE', kind: 'dayBeforeNthWeekday', weekday: 7, nth: [2, 4], start: '23:50', end: '07:00' },
+    // R12: 1–3 January 00:00–08:00
+    { reason: 'NEW_YEAR', kind: 'dates', month: 1, days: [1, 2, 3], start: '00:00', end: '08:00' },
+    // R12: 1–3 January 19:00–24:00
+    { reason: 'NEW_YEAR', kind: 'dates', month: 1, days: [1, 2, 3], start: '19:00', end: '24:00' },
+  ],
+}
+
+// A calendar that never opens (say, daily 00:00–24:00) would chain forever: give up a year on.
+const CHAIN_HORIZON_MS = 366 * 24 * 3600 * 1000
+
+const minutesOf = (time: string): number => Number(time.slice(0, 2)) * 60 + Number(time.slice(3, 5))
+
+function isNthWeekday(day: DateTime, weekday: number, nth: readonly number[]): boolean {
+  return day.weekday === weekday && nth.includes(Math.ceil(day.day / 7))
+}
+
+function ruleStartsOn(rule: ClosureRule, day: DateTime): boolean {
+  switch (rule.kind) {
+    case 'daily': return true
+    case 'nthWeekday': return isNthWeekday(day, rule.weekday, rule.nth)
+    case 'dayBeforeNthWeekday': return isNthWeekday(day.plus({ days: 1 }), rule.weekday, rule.nth)
+    case 'dates': return day.month === rule.month && rule.days.includes(day.day)
+  }
+}
+
+function closureOn(rule: ClosureRule, day: DateTime): Closure {
+  const start = minutesOf(rule.start)
+  const end = minutesOf(rule.end)
+  const endDay = end <= start ? day.plus({ days: 1 }) : day
+  return { reason: rule.reason, start: day.plus({ minutes: start }).toMillis(), end: endDay.plus({ minutes: end }).toMillis() }
+}
+
+// Same start: rules before maintenance (the calendar names the closure), then the longer one.
+function byStart(a: Closure, b: Closure): number {
+  const maintenance = Number(a.reason === 'MAINTENANCE') - Number(b.reason === 'MAINTENANCE')
+  return a.start - b.start || maintenance || b.end - a.end
+}
+
+/** R12: every closure with start ≤ toMs and end > fromMs (so, when equal, those containing the moment), by start. */
+export function closuresAround(calendar: ServiceCalendar, fromMs: number, toMs: number, maintenance: readonly MaintenanceWindow[] = []): Closure[] {
+  const found: Closure[] = maintenance.map((w) => ({ reason: 'MAINTENANCE' as const, start: w.startsAt, end: w.endsAt }))
+  const lastDay = DateTime.fromMillis(toMs, { zone: JAPAN_ZONE }).startOf('day')
+  // A closure lasts at most 24 h from its day's start, so one reaching fromMs began on its day or the day before.
+  for (let day = DateTime.fromMillis(fromMs, { zone: JAPAN_ZONE }).startOf('day').minus({ days: 1 }); day <= lastDay; day = day.plus({ days: 1 })) {
+    for (const rule of calendar.rules) if (ruleStartsOn(rule, day)) found.push(closureOn(rule, day))
+  }
+  return found.filter((c) => c.start <= toMs && c.end > fromMs).sort(byStart)
+}
+
+// Closures that touch or overlap are one closure to the customer: follow them to the real reopening.
+function reopeningAfter(calendar: ServiceCalendar, closedAtMs: number, maintenance: readonly MaintenanceWindow[]): number {
+  let until = closedAtMs
+  for (;;) {
+    const containing = closuresAround(calendar, until, until, maintenance)
+    if (containing.length === 0 || until - closedAtMs > CHAIN_HORIZON_MS) return until
+    until = Math.max(...containing.map((c) => c.end))
+  }
+}
+
+/** R12: open, or closed with the reason of the earliest closure holding atMs and when it really reopens. */
+export function serviceStatusAt(calendar: ServiceCalendar, atMs: number, maintenance: readonly MaintenanceWindow[] = []): ServiceStatus {
+  const containing = closuresAround(calendar, atMs, atMs, maintenance)
+  // Maintenance names the closure only when no calendar rule covers the moment.
+  const named = containing.find((c) => c.reason !== 'MAINTENANCE') ?? containing[0]
+  if (!named) return { open: true }
+  return { open: false, reason: named.reason, until: reopeningAfter(calendar, atMs, maintenance) }
+}
+
+/**
+ * R12 with R3: a window [fromMs, fromMs + windowMs) must not be cut by a closure that begins inside it.
+ * Only closures starting after fromMs count: whether fromMs itself is closed is serviceStatusAt's answer.
+ */
+export function closureStartingWithin(calendar: ServiceCalendar, fromMs: number, windowMs: number, maintenance: readonly MaintenanceWindow[] = []): ServiceStatus {
+  const toMs = fromMs + windowMs
+  const first = closuresAround(calendar, fromMs, toMs, maintenance).find((c) => c.start > fromMs && c.start < toMs)
+  if (!first) return { open: true }
+  return { open: false, reason: first.reason, until: reopeningAfter(calendar, first.start, maintenance) }
+}
+
+// ---- parsing a calendar given as JSON ----
+
+const CALENDAR_REASONS: readonly string[] = ['DAILY_MIDNIGHT', 'DAILY_0400', 'MONDAY_NIGHT', 'SUNDAY_EVE', 'NEW_YEAR']
+const KIND_FIELDS: Record<ClosureRule['kind'], readonly string[]> = {
+  daily: [],
+  nthWeekday: ['weekday', 'nth'],
+  dayBeforeNthWeekday: ['weekday', 'nth'],
+  dates: ['month', 'days'],
+}
+const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+const TIME = /^(?:[01]\d|2[0-3]):[0-5]\d$/
+
+function fail(path: string, expected: string, got: unknown): never {
+  throw new Error(`service calendar: ${path} must be ${expected}, got ${JSON.stringify(got) ?? String(got)}`)
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function onlyKeys(value: Record<string, unknown>, allowed: readonly string[], path: string): void {
+  const extra = Object.keys(value).find((key) => !allowed.includes(key))
+  if (extra !== undefined) fail(path ? `${path}.${extra}` : extra, `absent (allowed: ${allowed.join(', ')})`, value[extra])
+}
+
+function integer(value: unknown, path: string, min: number, max: number): number {
+  if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) fail(path, `an integer ${min}–${max}`, value)
+  return value as number
+}
+
+function integers(value: unknown, path: string, min: number, max: number): number[] {
+  if (!Array.isArray(value) || value.length === 0) fail(path, `a non-empty array of integers ${min}–${max}`, value)
+  return value.map((item, i) => integer(item, `${path}[${i}]`, min, max))
+}
+
+function time(value: unknown, path: string, allow24: boolean): string {
+  if (typeof value !== 'string' || !(TIME.test(value) || (allow24 && value === '24:00'))) {
+    fail(path, `"HH:MM" from 00:00 to ${allow24 ? '24:00' : '23:59'}`, value)
+  }
+  return value
+}
+
+function parseRule(raw: unknown, path: string): ClosureRule {
+  if (!isRecord(raw)) fail(path, 'an object', raw)
+  const kind = raw.kind
+  if (typeof kind !== 'string' || !Object.hasOwn(KIND_FIELDS, kind)) fail(`${path}.kind`, `one of ${Object.keys(KIND_FIELDS).join(', ')}`, kind)
+  const ruleKind = kind as ClosureRule['kind']
+  onlyKeys(raw, ['reason', 'kind', 'start', 'end', ...KIND_FIELDS[ruleKind]], path)
+  if (typeof raw.reason !== 'string' || !CALENDAR_REASONS.includes(raw.reason)) fail(`${path}.reason`, `one of ${CALENDAR_REASONS.join(', ')}`, raw.reason)
+  const times = { reason: raw.reason as CalendarReason, start: time(raw.start, `${path}.start`, false), end: time(raw.end, `${path}.end`, true) }
+  if (minutesOf(times.start) === minutesOf(times.end)) fail(`${path}.end`, `different from start (${times.start})`, raw.end)
+  switch (ruleKind) {
+    case 'daily': return { ...times, kind: ruleKind }
+    case 'nthWeekday':
+    case 'dayBeforeNthWeekday':
+      return { ...times, kind: ruleKind, weekday: integer(raw.weekday, `${path}.weekday`, 1, 7), nth: integers(raw.nth, `${path}.nth`, 1, 5) }
+    case 'dates': {
+      const month = integer(raw.month, `${path}.month`, 1, 12)
+      return { ...times, kind: ruleKind, month, days: integers(raw.days, `${path}.days`, 1, DAYS_IN_MONTH[month - 1] ?? 31) }
+    }
+  }
+}
+
+/** R12: a calendar from its JSON form (see ServiceCalendar); throws an Error naming the bad field. */
+export function parseServiceCalendar(json: unknown): ServiceCalendar {
+  if (!isRecord(json)) fail('the calendar', 'an object {"rules": [...]}', json)
+  onlyKeys(json, ['rules'], '')
+  if (!Array.isArray(json.rules)) fail('rules', 'an array', json.rules)
+  return { rules: json.rules.map((rule, i) => parseRule(rule, `rules[${i}]`)) }
+}
