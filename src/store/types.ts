@@ -131,7 +131,8 @@ export interface Store {
   recordCall(input: RecordCallInput): Promise<CallResult>
   /** R5: a withheld call to a pool number, counted, matching nothing. */
   recordWithheldCall(to: string, callSid: string): Promise<void>
-  recordCallStatus(input: CallStatusInput): Promise<void>
+  /** A call status callback; a call with a duration was answered: that number is quarantined. */
+  recordCallStatus(input: CallStatusInput): Promise<{ answered: boolean; number: PoolNumber | null }>
 
   /** Every status change, from any instance sharing this store. Returns the unsubscribe. */
   onStatus(listener: (event: StatusEvent) => void): () => void

@@ -1,0 +1,164 @@
+import { normalizePoolNumber } from './domain/phone.js'
+
+// Environment → typed config, parsed once (CONTRACT.md "Configuration"). Dev defaults make
+// `npm start` work with nothing else running; NODE_ENV=production refuses them by name.
+
+export interface ApiKey {
+  tenant: string
+  key: string
+}
+
+export interface AdminToken {
+  /** Who the audit log says made a change. */
+  name: string
+  token: string
+}
+
+export interface RateLimits {
+  /** Requests per minute per API key (all /v1 backend calls). */
+  perApiKey: number
+  /** Creates per hour per tenant and phone number. */
+  perPhoneNumber: number
+  /** Requests per minute per client address on poll and events. */
+  perClientAddress: number
+}
+
+export interface Config {
+  port: number
+  host: string
+  publicBaseUrl: string
+  store: 'memory' | 'redis'
+  redisUrl: string
+  keyPrefix: string
+  apiKeys: ApiKey[]
+  adminTokens: AdminToken[]
+  twilio: { accountSid: string; authToken: string; apiUrl: string }
+  poolNumbers: string[]
+  windowSeconds: number
+  ringDelayMs: number
+  lockAfterFailures: number
+  retentionHours: number
+  serviceCalendarFile?: string
+  rateLimits: RateLimits
+  production: boolean
+  /** /demo is served in dev, or in production only with DEMO=1. */
+  demo: boolean
+  logLevel: string
+}
+
+export const DEV_DEFAULTS = {
+  API_KEYS: 'demo:dev-api-key',
+  ADMIN_TOKENS: 'dev-admin-token',
+  TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`,
+  TWILIO_AUTH_TOKEN: 'dev-auth-token',
+  POOL_NUMBERS: '+81120000001,+81120000002,+81120000003',
+} as const
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`)
+    this.name = 'ConfigError'
+  }
+}
+
+type Env = Record<string, string | undefined>
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number, problems: string[]): number {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  const value = Number(raw)
+  if (!Number.isInteger(value) || value < min || value > max) {
+    problems.push(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`)
+    return fallback
+  }
+  return value
+}
+
+function list(raw: string): string[] {
+  return raw.split(',').map((s) => s.trim()).filter(Boolean)
+}
+
+function parseApiKeys(raw: string, problems: string[]): ApiKey[] {
+  const keys = list(raw).map((pair) => {
+    const at = pair.indexOf(':')
+    return { tenant: pair.slice(0, at), key: pair.slice(at + 1) }
+  })
+  if (keys.length === 0 || keys.some((k) => !/^[A-Za-z0-9_.-]{1,64}$/.test(k.tenant) || k.key.length < 8)) {
+    problems.push('API_KEYS must be tenant:key pairs, comma separated (tenant [A-Za-z0-9_.-], key ≥ 8 characters)')
+  }
+  return keys
+}
+
+function parseAdminTokens(raw: string): AdminToken[] {
+  // "name:token" names the holder for the audit log; a bare token is named by its position.
+  return list(raw).map((entry, index) => {
+    const at = entry.indexOf(':')
+    return at > 0 ? { name: entry.slice(0, at), token: entry.slice(at + 1) } : { name: `admin-${index + 1}`, token: entry }
+  })
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const problems: string[] = []
+  const production = env.NODE_ENV === 'production'
+  const port = integer(env, 'PORT', 3000, 0, 65535, problems)
+  const publicBaseUrl = (env.PUBLIC_BASE_URL || `http://localhost:${port}`).replace(/\/+$/, '')
+  if (!/^https?:\/\/[^/\s]+(\/\S*)?$/.test(publicBaseUrl)) problems.push(`PUBLIC_BASE_URL must be an http(s) URL (got "${publicBaseUrl}")`)
+  const redisUrl = env.REDIS_URL ?? ''
+  const store = (env.STORE || (redisUrl ? 'redis' : 'memory')) as Config['store']
+  if (store !== 'memory' && store !== 'redis') problems.push(`STORE must be "memory" or "redis" (got "${env.STORE}")`)
+
+  const poolNumbers = list(env.POOL_NUMBERS ?? DEV_DEFAULTS.POOL_NUMBERS).map((n) => {
+    const e164 = normalizePoolNumber(n)
+    if (!e164) problems.push(`POOL_NUMBERS: "${n}" is not a valid E.164 number`)
+    return e164 ?? n
+  })
+
+  const config: Config = {
+    port,
+    host: env.HOST || '0.0.0.0',
+    publicBaseUrl,
+    store,
+    redisUrl: redisUrl || 'redis://127.0.0.1:6379',
+    keyPrefix: env.REDIS_KEY_PREFIX || 'callverify:',
+    apiKeys: parseApiKeys(env.API_KEYS || DEV_DEFAULTS.API_KEYS, problems),
+    adminTokens: parseAdminTokens(env.ADMIN_TOKENS || DEV_DEFAULTS.ADMIN_TOKENS),
+    twilio: {
+      accountSid: env.TWILIO_ACCOUNT_SID || DEV_DEFAULTS.TWILIO_ACCOUNT_SID,
+      authToken: env.TWILIO_AUTH_TOKEN || DEV_DEFAULTS.TWILIO_AUTH_TOKEN,
+      apiUrl: (env.TWILIO_API_URL || 'https://api.twilio.com').replace(/\/+$/, ''),
+    },
+    poolNumbers,
+    windowSeconds: integer(env, 'WINDOW_SECONDS', 120, 1, 3600, problems),
+    // R6 rings a few times; Twilio waits 15 s for an answer, so 10 s is the ceiling.
+    ringDelayMs: integer(env, 'RING_DELAY_MS', 6000, 0, 10_000, problems),
+    lockAfterFailures: integer(env, 'LOCK_AFTER_FAILURES', 5, 1, 1000, problems),
+    retentionHours: integer(env, 'RETENTION_HOURS', 24, 1, 24 * 90, problems),
+    ...(env.SERVICE_CALENDAR ? { serviceCalendarFile: env.SERVICE_CALENDAR } : {}),
+    rateLimits: {
+      perApiKey: integer(env, 'RATE_LIMIT_API_KEY_PER_MINUTE', 600, 1, 1_000_000, problems),
+      perPhoneNumber: integer(env, 'RATE_LIMIT_PHONE_PER_HOUR', 20, 1, 1_000_000, problems),
+      perClientAddress: integer(env, 'RATE_LIMIT_CLIENT_PER_MINUTE', 300, 1, 1_000_000, problems),
+    },
+    production,
+    demo: !production || env.DEMO === '1',
+    logLevel: env.LOG_LEVEL || 'info',
+  }
+  if (config.adminTokens.length === 0) problems.push('ADMIN_TOKENS must name at least one token')
+  if (production) problems.push(...productionProblems(env))
+  if (problems.length > 0) throw new ConfigError(problems)
+  return config
+}
+
+/** NODE_ENV=production refuses to start while a credential is missing or still a dev default. */
+function productionProblems(env: Env): string[] {
+  const problems: string[] = []
+  for (const name of ['API_KEYS', 'ADMIN_TOKENS', 'TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN'] as const) {
+    const value = env[name]
+    if (!value) problems.push(`${name} is required in production`)
+    else if (value === DEV_DEFAULTS[name] || (name === 'API_KEYS' && list(value).some((p) => p.endsWith(':dev-api-key'))) || (name === 'ADMIN_TOKENS' && list(value).some((t) => t.endsWith('dev-admin-token')))) {
+      problems.push(`${name} is still the dev default`)
+    }
+  }
+  if (!env.PUBLIC_BASE_URL) problems.push('PUBLIC_BASE_URL is required in production (the carrier signs requests to it)')
+  return problems
+}

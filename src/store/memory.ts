@@ -1,0 +1,319 @@
+import { EventEmitter } from 'node:events'
+import { randomUUID } from 'node:crypto'
+import { japanDay, nextJapanMidnight } from '../domain/japan.js'
+import {
+  applyCall, applyCancel, applyConfirm, countsAsFailure, expireIfDue, isInsideWindow, isOpen,
+  type CancelReason, type Transition, type Verification,
+} from '../domain/verification.js'
+import { pickWeighted } from './allocation.js'
+import { Refusal, refusalError, refusalOf } from './refusals.js'
+import type {
+  AuditEntry, CallResult, CallStatusInput, CreateVerificationInput, DayLock, MaintenanceWindow, Outcome,
+  PoolNumber, PoolNumberPatch, RecordCallInput, StatusEvent, Store, StoreOptions,
+} from './types.js'
+
+// The embedded store: one process, no persistence, an injectable clock. Each method runs as
+// one synchronous step (no await inside), which is what makes it atomic here.
+
+type NumberRecord = Omit<PoolNumber, 'pending' | 'callsToday'>
+
+const AUDIT_CAP = 1000
+const CALL_SID_TTL_MS = 24 * 3600 * 1000
+
+export interface MemoryStoreOptions extends StoreOptions {
+  clock?: () => number
+}
+
+export function createMemoryStore(options: MemoryStoreOptions): Store {
+  const clock = options.clock ?? Date.now
+  const verifications = new Map<string, Verification & { failureCounted?: boolean }>()
+  const latest = new Map<string, string>() // tenant+phone → newest verification id
+  const callers = new Map<string, Map<string, string>>() // caller → pool number → verification id
+  const pool = new Map<string, NumberRecord>()
+  const dayCalls = new Map<string, number>()
+  const callSids = new Map<string, number>()
+  const failures = new Map<string, number>()
+  const locks = new Map<string, number>()
+  let maintenance: MaintenanceWindow[] = []
+  const audit: AuditEntry[] = []
+  const events = new EventEmitter().setMaxListeners(0)
+  let lastSweep = 0
+
+  const lockKey = (tenant: string, phone: string) => `${tenant}\n${phone}`
+
+  function publish(v: Verification): void {
+    const event: StatusEvent = { id: v.id, status: v.status }
+    queueMicrotask(() => events.emit('status', event))
+  }
+
+  function lockedUntil(tenant: string, phone: string, now: number): number | undefined {
+    const until = locks.get(lockKey(tenant, phone))
+    return until !== undefined && until > now ? until : undefined
+  }
+
+  /** R11: a verification that ended unconfirmed counts once, in the Japan day it began. */
+  function countFailure(v: Verification & { failureCounted?: boolean }, now: number): void {
+    if (v.failureCounted || !countsAsFailure(v.status)) return
+    v.failureCounted = true
+    const day = japanDay(v.createdAt)
+    const key = `${lockKey(v.tenant, v.phoneNumber)}\n${day}`
+    const count = (failures.get(key) ?? 0) + 1
+    failures.set(key, count)
+    if (count >= options.lockAfterFailures && day === japanDay(now)) locks.set(lockKey(v.tenant, v.phoneNumber), nextJapanMidnight(now))
+  }
+
+  function commit(before: Verification, after: Verification, now: number, changed: Verification[]): Verification {
+    const record = verifications.get(before.id)!
+    const statusChanged = before.status !== after.status
+    Object.assign(record, after)
+    if (statusChanged) {
+      countFailure(record, now)
+      changed.push({ ...record })
+      publish(record)
+    }
+    return record
+  }
+
+  function refuse(t: Transition & { ok: false }): never {
+    throw refusalError(refusalOf(t.refusal))
+  }
+
+  function sweep(now: number): void {
+    if (now - lastSweep < 60_000) return
+    lastSweep = now
+    for (const [id, v] of verifications) {
+      if (v.expiresAt + options.retentionMs < now) verifications.delete(id)
+    }
+    for (const [sid, at] of callSids) if (at < now) callSids.delete(sid)
+    for (const [key, until] of locks) if (until <= now) locks.delete(key)
+  }
+
+  function openVerificationOn(caller: string, to: string, now: number): Verification | undefined {
+    const id = callers.get(caller)?.get(to)
+    const v = id ? verifications.get(id) : undefined
+    return v && isOpen(v.status) && isInsideWindow(v, now) ? v : undefined
+  }
+
+  function numberView(record: NumberRecord, now: number): PoolNumber {
+    let pending = 0
+    for (const v of verifications.values()) {
+      if (v.verificationNumber === record.e164 && isOpen(v.status) && isInsideWindow(v, now)) pending++
+    }
+    return { ...record, pending, callsToday: dayCalls.get(`${record.e164}\n${japanDay(now)}`) ?? 0 }
+  }
+
+  function dayLock(tenant: string, phoneNumber: string, now: number): DayLock {
+    const until = lockedUntil(tenant, phoneNumber, now)
+    const count = failures.get(`${lockKey(tenant, phoneNumber)}\n${japanDay(now)}`) ?? 0
+    return { tenant, phoneNumber, failures: count, ...(until ? { lockedUntil: until } : {}) }
+  }
+
+  return {
+    kind: 'memory',
+    async now() {
+      return clock()
+    },
+    async ping() {},
+    async close() {
+      events.removeAllListeners()
+    },
+
+    async createVerification(input: CreateVerificationInput): Promise<Outcome> {
+      const now = clock()
+      sweep(now)
+      const key = lockKey(input.tenant, input.phoneNumber)
+      let until = lockedUntil(input.tenant, input.phoneNumber, now)
+      if (until) throw refusalError(Refusal.Locked, { lockedUntil: until })
+      const changed: Verification[] = []
+      // A new verification supersedes the tenant's older open one for this number; one whose
+      // window already ran out ends as expired instead (R11 counts either way, at the latest here).
+      const olderId = latest.get(key)
+      const older = olderId ? verifications.get(olderId) : undefined
+      if (older && isOpen(older.status)) {
+        const due = expireIfDue(older, now)
+        const after = due.status === 'expired' ? due : { ...older, status: 'cancelled' as const, cancelledAt: now, cancelReason: 'superseded' as const }
+        commit(older, after, now, changed)
+      }
+      until = lockedUntil(input.tenant, input.phoneNumber, now)
+      if (until) throw refusalError(Refusal.Locked, { lockedUntil: until })
+
+      const candidates = [...pool.values()].filter((n) => n.state === 'active' && n.weight > 0 && !openVerificationOn(input.phoneNumber, n.e164, now))
+      const chosen = pickWeighted(candidates.map((n) => ({ key: n.e164, weight: n.weight })), input.random)
+      if (!chosen) throw refusalError(Refusal.PoolExhausted)
+      const verification: Verification = {
+        id: input.id,
+        tenant: input.tenant,
+        phoneNumber: input.phoneNumber,
+        verificationNumber: chosen,
+        status: 'pending',
+        createdAt: now,
+        expiresAt: now + input.windowMs,
+        calls: 0,
+        pollTokenHash: input.pollTokenHash,
+        ...(input.reference !== undefined ? { reference: input.reference } : {}),
+        ...(input.callbackUrl !== undefined ? { callbackUrl: input.callbackUrl } : {}),
+      }
+      verifications.set(verification.id, { ...verification })
+      latest.set(key, verification.id)
+      const byNumber = callers.get(input.phoneNumber) ?? new Map<string, string>()
+      byNumber.set(chosen, verification.id)
+      callers.set(input.phoneNumber, byNumber)
+      pool.get(chosen)!.allocationsSinceCall++
+      return { verification, now, changed }
+    },
+
+    async getVerification(id) {
+      const record = verifications.get(id)
+      if (!record) return null
+      const now = clock()
+      const changed: Verification[] = []
+      const v = commit(record, expireIfDue(record, now), now, changed)
+      return { verification: { ...v }, now, changed }
+    },
+
+    async confirmVerification(id, tenant) {
+      return transition(id, tenant, (v, now) => applyConfirm(v, now))
+    },
+
+    async cancelVerification(id, reason: CancelReason, tenant?: string) {
+      return transition(id, tenant, (v, now) => applyCancel(v, now, reason))
+    },
+
+    async expireVerification(id) {
+      const record = verifications.get(id)
+      if (!record) return null
+      const now = clock()
+      const changed: Verification[] = []
+      const v = commit(record, expireIfDue(record, now), now, changed)
+      return { verification: { ...v }, now, changed }
+    },
+
+    async recordCall(input: RecordCallInput): Promise<CallResult> {
+      const now = clock()
+      const changed: Verification[] = []
+      if (callSids.has(input.callSid)) return { outcome: 'duplicate', now, changed }
+      callSids.set(input.callSid, now + CALL_SID_TTL_MS)
+      const number = pool.get(input.to)
+      if (!number || number.state === 'retired') return { outcome: 'unknown-number', now, changed }
+      noteCall(number, now)
+      const id = callers.get(input.from)?.get(input.to)
+      const record = id ? verifications.get(id) : undefined
+      if (!record) return { outcome: 'unmatched', now, changed }
+      const t = applyCall(record, now)
+      commit(record, t.verification, now, changed)
+      if (t.ok) return { outcome: t.changed ? 'verified' : 'repeat', now, changed }
+      return { outcome: t.refusal === 'VERIFICATION_EXPIRED' ? 'expired' : 'unmatched', now, changed }
+    },
+
+    async recordWithheldCall(to, callSid) {
+      const now = clock()
+      if (callSids.has(callSid)) return
+      callSids.set(callSid, now + CALL_SID_TTL_MS)
+      const number = pool.get(to)
+      if (number && number.state !== 'retired') noteCall(number, now)
+    },
+
+    async recordCallStatus(input: CallStatusInput) {
+      const number = pool.get(input.to)
+      if (!number) return { answered: input.durationSeconds > 0, number: null }
+      const answered = input.durationSeconds > 0
+      if (answered) {
+        number.health = 'answered'
+        if (number.state !== 'retired') number.state = 'quarantined'
+      }
+      return { answered, number: numberView(number, clock()) }
+    },
+
+    onStatus(listener: (event: StatusEvent) => void) {
+      events.on('status', listener)
+      return () => events.off('status', listener)
+    },
+
+    async ensurePoolNumbers(numbers) {
+      const now = clock()
+      for (const e164 of numbers) {
+        if (!pool.has(e164)) pool.set(e164, { e164, state: 'active', weight: 1, health: 'ok', addedAt: now, allocationsSinceCall: 0 })
+      }
+    },
+    async listNumbers() {
+      const now = clock()
+      return [...pool.values()].sort((a, b) => a.e164.localeCompare(b.e164)).map((n) => numberView(n, now))
+    },
+    async getNumber(e164) {
+      const n = pool.get(e164)
+      return n ? numberView(n, clock()) : null
+    },
+    async addNumber(input) {
+      if (pool.has(input.e164)) throw refusalError(Refusal.NumberExists)
+      const now = clock()
+      const record: NumberRecord = {
+        e164: input.e164, state: 'active', weight: input.weight ?? 1, health: 'ok', addedAt: now, allocationsSinceCall: 0,
+        ...(input.label !== undefined ? { label: input.label } : {}),
+      }
+      pool.set(input.e164, record)
+      return numberView(record, now)
+    },
+    async updateNumber(e164, patch: PoolNumberPatch) {
+      const record = pool.get(e164)
+      if (!record) throw refusalError(Refusal.NumberUnknown)
+      const now = clock()
+      const before = numberView(record, now)
+      Object.assign(record, Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)))
+      return { before, after: numberView(record, now) }
+    },
+
+    async getLock(tenant, phoneNumber) {
+      return dayLock(tenant, phoneNumber, clock())
+    },
+    async clearLock(tenant, phoneNumber) {
+      const now = clock()
+      const before = dayLock(tenant, phoneNumber, now)
+      locks.delete(lockKey(tenant, phoneNumber))
+      failures.delete(`${lockKey(tenant, phoneNumber)}\n${japanDay(now)}`)
+      return before
+    },
+
+    async listMaintenance() {
+      const now = clock()
+      maintenance = maintenance.filter((m) => m.endsAt > now)
+      return [...maintenance].sort((a, b) => a.startsAt - b.startsAt)
+    },
+    async addMaintenance(window) {
+      const created = { ...window, id: `mw_${randomUUID()}` }
+      maintenance.push(created)
+      return created
+    },
+    async removeMaintenance(id) {
+      const found = maintenance.find((m) => m.id === id) ?? null
+      maintenance = maintenance.filter((m) => m.id !== id)
+      return found
+    },
+
+    async appendAudit(entry) {
+      audit.unshift(entry)
+      audit.length = Math.min(audit.length, AUDIT_CAP)
+    },
+    async listAudit(limit) {
+      return audit.slice(0, limit)
+    },
+  }
+
+  function noteCall(number: NumberRecord, now: number): void {
+    const key = `${number.e164}\n${japanDay(now)}`
+    dayCalls.set(key, (dayCalls.get(key) ?? 0) + 1)
+    number.lastCallAt = now
+    number.allocationsSinceCall = 0
+    if (number.health === 'silent') number.health = 'ok'
+  }
+
+  function transition(id: string, tenant: string | undefined, step: (v: Verification, now: number) => Transition): Outcome {
+    const record = verifications.get(id)
+    if (!record || (tenant !== undefined && record.tenant !== tenant)) throw refusalError(Refusal.NotFound)
+    const now = clock()
+    const changed: Verification[] = []
+    const t = step(record, now)
+    commit(record, t.verification, now, changed)
+    if (!t.ok) refuse(t)
+    return { verification: { ...record }, now, changed }
+  }
+}

@@ -1,0 +1,261 @@
+import { EventEmitter } from 'node:events'
+import { randomUUID } from 'node:crypto'
+import type { Redis } from 'ioredis'
+import { JAPAN_OFFSET_MS } from '../../domain/japan.js'
+import type { CancelReason, Verification } from '../../domain/verification.js'
+import { Refusal, refusalError } from '../refusals.js'
+import type {
+  AuditEntry, CallOutcome, CreateVerificationInput, DayLock, MaintenanceWindow, NumberHealth, NumberState,
+  Outcome, PoolNumber, StatusEvent, Store, StoreOptions,
+} from '../types.js'
+import { connectRedis, isConnectionError, storeUnavailable, waitReady } from './connection.js'
+import { defineScripts } from './scripts.js'
+
+// The production store: every read-and-decide step is one Lua script (lua/), keys under one
+// prefix, windows judged by Redis TIME. Status events cross instances on one pub/sub channel.
+
+const DAY_MS = 86_400_000
+const CALL_SID_TTL_MS = DAY_MS
+const AUDIT_CAP = 1000
+
+export interface RedisStoreOptions extends StoreOptions {
+  url: string
+  keyPrefix: string
+}
+
+type Hash = Record<string, string | number>
+interface ScriptReply { r: number; now: number; v: Hash; changed: Hash[] | Record<string, never> }
+
+const num = (value: string | number | undefined): number | undefined => (value === undefined || value === '' ? undefined : Number(value))
+
+function toVerification(h: Hash): Verification {
+  const v: Verification = {
+    id: String(h.id),
+    tenant: String(h.tenant),
+    phoneNumber: String(h.phone),
+    verificationNumber: String(h.to),
+    status: h.status as Verification['status'],
+    createdAt: Number(h.createdAt),
+    expiresAt: Number(h.expiresAt),
+    calls: Number(h.calls ?? 0),
+    pollTokenHash: String(h.tokenHash),
+  }
+  const optional = { verifiedAt: num(h.verifiedAt), confirmedAt: num(h.confirmedAt), cancelledAt: num(h.cancelledAt) }
+  for (const [k, value] of Object.entries(optional)) if (value !== undefined) (v as unknown as Record<string, number>)[k] = value
+  if (h.cancelReason) v.cancelReason = h.cancelReason as CancelReason
+  if (h.reference !== undefined) v.reference = String(h.reference)
+  if (h.callbackUrl !== undefined) v.callbackUrl = String(h.callbackUrl)
+  return v
+}
+
+function toNumberRecord(h: Hash): Omit<PoolNumber, 'pending' | 'callsToday'> {
+  return {
+    e164: String(h.e164),
+    state: h.state as NumberState,
+    weight: Number(h.weight),
+    health: (h.health as NumberHealth) ?? 'ok',
+    addedAt: Number(h.addedAt),
+    allocationsSinceCall: Number(h.allocationsSinceCall ?? 0),
+    ...(h.label !== undefined ? { label: String(h.label) } : {}),
+    ...(h.lastCallAt !== undefined ? { lastCallAt: Number(h.lastCallAt) } : {}),
+  }
+}
+
+export async function createRedisStore(options: RedisStoreOptions): Promise<Store> {
+  const redis = connectRedis(options.url, { keyPrefix: options.keyPrefix })
+  const subscriber = connectRedis(options.url, { enableOfflineQueue: true, maxRetriesPerRequest: null })
+  redis.on('error', () => {}) // surfaced per request as STORE_UNAVAILABLE; ioredis reconnects
+  subscriber.on('error', () => {})
+  defineScripts(redis)
+  await Promise.all([waitReady(redis), waitReady(subscriber)])
+  const channel = `${options.keyPrefix}events`
+  const events = new EventEmitter().setMaxListeners(0)
+  await subscriber.subscribe(channel)
+  subscriber.on('message', (_channel: string, message: string) => {
+    try {
+      events.emit('status', JSON.parse(message) as StatusEvent)
+    } catch {
+      // not ours
+    }
+  })
+  return createStoreOn(redis, options, events, async () => {
+    await subscriber.quit().catch(() => subscriber.disconnect())
+  })
+}
+
+function createStoreOn(redis: Redis, options: RedisStoreOptions, events: EventEmitter, closeSubscriber: () => Promise<void>): Store {
+  const common = [options.keyPrefix, options.lockAfterFailures, JAPAN_OFFSET_MS, options.retentionMs] as const
+
+  async function call<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run()
+    } catch (error) {
+      if (isConnectionError(error)) throw storeUnavailable()
+      throw error
+    }
+  }
+
+  async function script(run: () => Promise<string>): Promise<ScriptReply> {
+    return JSON.parse(await call(run)) as ScriptReply
+  }
+
+  function outcome(reply: ScriptReply): Outcome {
+    const changed = Array.isArray(reply.changed) ? reply.changed.map(toVerification) : []
+    if (reply.r < 0) throw refusalError(reply.r as Refusal)
+    return { verification: toVerification(reply.v), now: reply.now, changed }
+  }
+
+  async function now(): Promise<number> {
+    const [seconds, micros] = await call(() => redis.time())
+    return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000)
+  }
+
+  async function numberView(h: Hash, at: number): Promise<PoolNumber> {
+    const record = toNumberRecord(h)
+    const day = Math.floor((at + JAPAN_OFFSET_MS) / DAY_MS)
+    const [[, pending], [, calls]] = (await call(() =>
+      redis.multi().zcount(`pool:pending:${record.e164}`, `(${at}`, '+inf').get(`calls:${record.e164}:${day}`).exec(),
+    )) as [[null, number], [null, string | null]]
+    return { ...record, pending: Number(pending), callsToday: Number(calls ?? 0) }
+  }
+
+  async function lockState(tenant: string, phoneNumber: string, at: number): Promise<DayLock> {
+    const day = Math.floor((at + JAPAN_OFFSET_MS) / DAY_MS)
+    const [until, failures] = await call(() => redis.mget(`lock:${tenant}:${phoneNumber}`, `fail:${tenant}:${phoneNumber}:${day}`))
+    return { tenant, phoneNumber, failures: Number(failures ?? 0), ...(until ? { lockedUntil: Number(until) } : {}) }
+  }
+
+  return {
+    kind: 'redis',
+    now,
+    async ping() {
+      await call(() => redis.ping())
+    },
+    async close() {
+      events.removeAllListeners()
+      await closeSubscriber()
+      await redis.quit().catch(() => redis.disconnect())
+    },
+
+    async createVerification(input: CreateVerificationInput) {
+      const reply = await script(() =>
+        redis.createVerification(
+          `latest:${input.tenant}:${input.phoneNumber}`, `caller:${input.phoneNumber}`, 'pool:active',
+          `lock:${input.tenant}:${input.phoneNumber}`, `v:${input.id}`,
+          ...common, input.id, input.tenant, input.phoneNumber, input.pollTokenHash, input.windowMs, input.random,
+          input.reference ?? '', input.callbackUrl ?? '',
+        ),
+      )
+      if (reply.r === Refusal.Locked) throw refusalError(Refusal.Locked, { lockedUntil: Number(reply.v.lockedUntil) })
+      return outcome(reply)
+    },
+
+    async getVerification(id: string) {
+      const reply = await script(() => redis.readVerification(`v:${id}`, ...common))
+      return reply.r === Refusal.NotFound ? null : outcome(reply)
+    },
+    async expireVerification(id: string) {
+      const reply = await script(() => redis.readVerification(`v:${id}`, ...common))
+      return reply.r === Refusal.NotFound ? null : outcome(reply)
+    },
+    async confirmVerification(id: string, tenant: string) {
+      return outcome(await script(() => redis.confirmVerification(`v:${id}`, ...common, tenant)))
+    },
+    async cancelVerification(id: string, reason: CancelReason, tenant?: string) {
+      return outcome(await script(() => redis.cancelVerification(`v:${id}`, ...common, tenant ?? '', reason)))
+    },
+
+    async recordCall(input) {
+      const reply = await script(() =>
+        redis.recordCall(`sid:${input.callSid}`, `caller:${input.from}`, `pool:n:${input.to}`, ...common, input.to, CALL_SID_TTL_MS),
+      )
+      const changed = Array.isArray(reply.changed) ? reply.changed.map(toVerification) : []
+      return { outcome: reply.v.outcome as CallOutcome, now: reply.now, changed }
+    },
+    async recordWithheldCall(to, callSid) {
+      await call(() => redis.recordWithheldCall(`sid:${callSid}`, `pool:n:${to}`, ...common, to, CALL_SID_TTL_MS))
+    },
+    async recordCallStatus(input) {
+      const answered = await call(() => redis.recordCallStatus(`pool:n:${input.to}`, 'pool:active', input.durationSeconds))
+      const h = answered === Refusal.NumberUnknown ? null : await call(() => redis.hgetall(`pool:n:${input.to}`))
+      return { answered: input.durationSeconds > 0, number: h ? await numberView(h, await now()) : null }
+    },
+
+    onStatus(listener: (event: StatusEvent) => void) {
+      events.on('status', listener)
+      return () => events.off('status', listener)
+    },
+
+    async ensurePoolNumbers(numbers) {
+      for (const e164 of numbers) {
+        await call(() => redis.addNumber(`pool:n:${e164}`, 'pool:all', 'pool:active', e164, 1, ''))
+      }
+    },
+    async listNumbers() {
+      const members = (await call(() => redis.smembers('pool:all'))).sort()
+      const at = await now()
+      const views: PoolNumber[] = []
+      for (const e164 of members) {
+        const h = await call(() => redis.hgetall(`pool:n:${e164}`))
+        if (h.e164) views.push(await numberView(h, at))
+      }
+      return views
+    },
+    async getNumber(e164) {
+      const h = await call(() => redis.hgetall(`pool:n:${e164}`))
+      return h.e164 ? numberView(h, await now()) : null
+    },
+    async addNumber(input) {
+      const reply = await call(() => redis.addNumber(`pool:n:${input.e164}`, 'pool:all', 'pool:active', input.e164, input.weight ?? 1, input.label ?? ''))
+      if (reply === Refusal.NumberExists) throw refusalError(Refusal.NumberExists)
+      return numberView(JSON.parse(String(reply)) as Hash, await now())
+    },
+    async updateNumber(e164, patch) {
+      const label = patch.label === undefined ? '' : patch.label === '' ? '\0' : patch.label
+      const reply = await call(() =>
+        redis.updateNumber(`pool:n:${e164}`, 'pool:active', patch.state ?? '', patch.weight ?? '', label, patch.health ?? ''),
+      )
+      if (reply === Refusal.NumberUnknown) throw refusalError(Refusal.NumberUnknown)
+      const { before, after } = JSON.parse(String(reply)) as { before: Hash; after: Hash }
+      const at = await now()
+      return { before: await numberView(before, at), after: await numberView(after, at) }
+    },
+
+    async getLock(tenant, phoneNumber) {
+      return lockState(tenant, phoneNumber, await now())
+    },
+    async clearLock(tenant, phoneNumber) {
+      const at = await now()
+      const before = await lockState(tenant, phoneNumber, at)
+      const day = Math.floor((at + JAPAN_OFFSET_MS) / DAY_MS)
+      await call(() => redis.del(`lock:${tenant}:${phoneNumber}`, `fail:${tenant}:${phoneNumber}:${day}`))
+      return before
+    },
+
+    async listMaintenance() {
+      const at = await now()
+      const all = Object.values(await call(() => redis.hgetall('maintenance'))).map((json) => JSON.parse(json) as MaintenanceWindow)
+      const past = all.filter((m) => m.endsAt <= at).map((m) => m.id)
+      if (past.length > 0) await call(() => redis.hdel('maintenance', ...past))
+      return all.filter((m) => m.endsAt > at).sort((a, b) => a.startsAt - b.startsAt)
+    },
+    async addMaintenance(window) {
+      const created: MaintenanceWindow = { ...window, id: `mw_${randomUUID()}` }
+      await call(() => redis.hset('maintenance', created.id, JSON.stringify(created)))
+      return created
+    },
+    async removeMaintenance(id) {
+      const json = await call(() => redis.hget('maintenance', id))
+      if (!json) return null
+      await call(() => redis.hdel('maintenance', id))
+      return JSON.parse(json) as MaintenanceWindow
+    },
+
+    async appendAudit(entry: AuditEntry) {
+      await call(() => redis.multi().lpush('audit', JSON.stringify(entry)).ltrim('audit', 0, AUDIT_CAP - 1).exec())
+    },
+    async listAudit(limit) {
+      return (await call(() => redis.lrange('audit', 0, limit - 1))).map((json) => JSON.parse(json) as AuditEntry)
+    },
+  }
+}

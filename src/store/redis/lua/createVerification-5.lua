@@ -1,0 +1,88 @@
+--[[
+  Opens a verification. Supersedes the tenant's older open one for the number (or expires it,
+  if its window is over: R11 counts it here at the latest), refuses while locked, and picks a
+  verification number at random by weight (R2) among active numbers that no open
+  verification of this caller holds. Running as one script is the race gate: 50 concurrent
+  creates for one number leave one pending, and one caller never holds a number twice.
+  KEYS[1] latest:{tenant}:{phone}  the tenant's newest verification id for this number
+  KEYS[2] caller:{phone}           pool number → verification id (how a call finds its match)
+  KEYS[3] pool:active              active pool number → weight
+  KEYS[4] lock:{tenant}:{phone}    the day lock (R11), value lockedUntil
+  KEYS[5] v:{id}                   the new verification
+  ARGV[1..4] see includes/verification.lua
+  ARGV[5] id  ARGV[6] tenant  ARGV[7] phone (E.164)  ARGV[8] sha256 of the poll token
+  ARGV[9] window in ms  ARGV[10] random in [0, 1)  ARGV[11] reference  ARGV[12] callbackUrl ('' = none)
+  Output: JSON {r, now, v, changed}: r = 0 with the new verification; -2 locked (v.lockedUntil);
+  -3 pool exhausted
+]]
+--- @include "verification"
+local ctx = context()
+local now = now_ms()
+local changed = {}
+
+local locked = redis.call('GET', KEYS[4])
+if locked then return reply(-2, now, { lockedUntil = locked }, changed) end
+
+local older_id = redis.call('GET', KEYS[1])
+if older_id then
+  local okey = ctx.prefix .. 'v:' .. older_id
+  local older = hgetall(okey)
+  if older and is_open(older.status) then
+    if now >= tonumber(older.expiresAt) then
+      transition(ctx, okey, older, { status = 'expired' }, now, changed)
+    else
+      transition(ctx, okey, older, { status = 'cancelled', cancelledAt = now, cancelReason = 'superseded' }, now, changed)
+    end
+    locked = redis.call('GET', KEYS[4])
+    if locked then return reply(-2, now, { lockedUntil = locked }, changed) end
+  end
+end
+
+local held = hgetall(KEYS[2]) or {}
+local active = redis.call('HGETALL', KEYS[3])
+local candidates, total = {}, 0
+for i = 1, #active, 2 do
+  local number, weight = active[i], tonumber(active[i + 1])
+  local busy = false
+  local holder = held[number]
+  if holder then
+    local h = redis.call('HMGET', ctx.prefix .. 'v:' .. holder, 'status', 'expiresAt')
+    busy = h[1] and is_open(h[1]) and now < tonumber(h[2]) or false
+  end
+  if weight > 0 and not busy then
+    candidates[#candidates + 1] = { number, weight }
+    total = total + weight
+  end
+end
+if total <= 0 then return reply(-3, now, {}, changed) end
+
+-- The same walk as allocation.ts pickWeighted.
+local point = tonumber(ARGV[10]) * total
+local chosen = candidates[#candidates][1]
+for _, c in ipairs(candidates) do
+  point = point - c[2]
+  if point < 0 then
+    chosen = c[1]
+    break
+  end
+end
+
+local window = tonumber(ARGV[9])
+local v = {
+  id = ARGV[5], tenant = ARGV[6], phone = ARGV[7], to = chosen, status = 'pending',
+  createdAt = now, expiresAt = now + window, calls = 0, tokenHash = ARGV[8],
+}
+if ARGV[11] ~= '' then v.reference = ARGV[11] end
+if ARGV[12] ~= '' then v.callbackUrl = ARGV[12] end
+local ttl = window + ctx.retention
+hset(KEYS[5], v)
+redis.call('PEXPIRE', KEYS[5], ttl)
+redis.call('SET', KEYS[1], v.id, 'PX', ttl)
+redis.call('HSET', KEYS[2], chosen, v.id)
+redis.call('PEXPIRE', KEYS[2], ttl)
+local pending = ctx.prefix .. 'pool:pending:' .. chosen
+redis.call('ZREMRANGEBYSCORE', pending, '-inf', now)
+redis.call('ZADD', pending, v.expiresAt, v.id)
+redis.call('PEXPIRE', pending, ttl)
+redis.call('HINCRBY', ctx.prefix .. 'pool:n:' .. chosen, 'allocationsSinceCall', 1)
+return reply(0, now, v, changed)

@@ -1,0 +1,96 @@
+-- Shared by the verification scripts (pasted in by the loader at `--- @include "verification"`).
+-- Every verification script takes the same first four ARGV:
+--   ARGV[1] key prefix: for keys derived from what a script reads (ioredis adds it to KEYS only)
+--   ARGV[2] LOCK_AFTER_FAILURES   ARGV[3] Japan's UTC offset in ms   ARGV[4] retention in ms
+-- Verification hash fields: id tenant phone to status createdAt expiresAt verifiedAt
+-- confirmedAt cancelledAt cancelReason calls tokenHash reference callbackUrl (times in ms).
+
+local DAY_MS = 86400000
+
+local function context()
+  return { prefix = ARGV[1], lockAfter = tonumber(ARGV[2]), offset = tonumber(ARGV[3]), retention = tonumber(ARGV[4]) }
+end
+
+-- The window is judged by the store's clock, never the client's (CONTRACT: time rules).
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+-- Asia/Tokyo has no daylight saving, so a fixed offset gives the Japan day (R11).
+local function japan_day(ms, offset)
+  return math.floor((ms + offset) / DAY_MS)
+end
+
+local function next_japan_midnight(ms, offset)
+  return (japan_day(ms, offset) + 1) * DAY_MS - offset
+end
+
+local function hgetall(key)
+  local flat = redis.call('HGETALL', key)
+  if #flat == 0 then return nil end
+  local t = {}
+  for i = 1, #flat, 2 do t[flat[i]] = flat[i + 1] end
+  return t
+end
+
+local function hset(key, fields)
+  local flat = {}
+  for k, v in pairs(fields) do
+    flat[#flat + 1] = k
+    flat[#flat + 1] = v
+  end
+  redis.call('HSET', key, unpack(flat))
+end
+
+local function is_open(status)
+  return status == 'pending' or status == 'verified'
+end
+
+local function reply(code, now, v, changed)
+  return cjson.encode({ r = code, now = now, v = v, changed = changed })
+end
+
+local function publish(ctx, v)
+  redis.call('PUBLISH', ctx.prefix .. 'events', cjson.encode({ id = v.id, status = v.status }))
+end
+
+-- R11: a verification that ended unconfirmed counts once, in the Japan day it began; at the
+-- limit, and if that day is today, the number locks until the next midnight.
+local function count_failure(ctx, v, now)
+  local day = japan_day(tonumber(v.createdAt), ctx.offset)
+  local fkey = ctx.prefix .. 'fail:' .. v.tenant .. ':' .. v.phone .. ':' .. day
+  local count = redis.call('INCR', fkey)
+  redis.call('PEXPIREAT', fkey, (day + 2) * DAY_MS - ctx.offset)
+  if count >= ctx.lockAfter and day == japan_day(now, ctx.offset) then
+    local until_ms = next_japan_midnight(now, ctx.offset)
+    redis.call('SET', ctx.prefix .. 'lock:' .. v.tenant .. ':' .. v.phone, until_ms, 'PXAT', until_ms)
+  end
+end
+
+-- Moves a verification to a new status, publishes it and records it as changed.
+local function transition(ctx, vkey, v, fields, now, changed)
+  hset(vkey, fields)
+  for k, val in pairs(fields) do v[k] = val end
+  if not is_open(v.status) then
+    redis.call('ZREM', ctx.prefix .. 'pool:pending:' .. v.to, v.id)
+    if v.status ~= 'confirmed' then count_failure(ctx, v, now) end
+  end
+  publish(ctx, v)
+  changed[#changed + 1] = v
+end
+
+-- R3: an open verification whose window is over is expired (a verified one too).
+local function expire_if_due(ctx, vkey, v, now, changed)
+  if is_open(v.status) and now >= tonumber(v.expiresAt) then
+    transition(ctx, vkey, v, { status = 'expired' }, now, changed)
+  end
+end
+
+-- The contract's refusal for a status a step cannot move from (store/refusals.ts).
+local function refusal_for(status)
+  if status == 'cancelled' then return -5 end
+  if status == 'confirmed' then return -7 end
+  if status == 'expired' then return -6 end
+  return -4
+end
