@@ -1,0 +1,86 @@
+import { createHmac } from 'node:crypto'
+import { describe, expect, it } from 'vitest'
+import { listFixtures, loadFixture } from '../../../src/carriers/twilio/fixtures.js'
+import { signTwilioRequest, verifyTwilioSignature, type TwilioParams } from '../../../src/carriers/twilio/signature.js'
+
+const authToken = 'test-auth-token'
+const publicBaseUrl = 'https://callverify.example.com'
+const path = '/webhooks/twilio/voice?tenant=demo&n=1'
+const params = loadFixture('voice-matched').params
+
+/** Twilio docs, "Webhooks security": the URL, then each key+value sorted by key, HMAC-SHA1, base64. */
+function signByHand(token: string, url: string, form: TwilioParams): string {
+  let data = url
+  for (const key of Object.keys(form).sort()) {
+    const value = form[key] ?? ''
+    const values = Array.isArray(value) ? [...new Set(value)].sort() : [value]
+    for (const v of values) data += key + v
+  }
+  return createHmac('sha1', token).update(Buffer.from(data, 'utf8')).digest('base64')
+}
+
+const signature = signByHand(authToken, publicBaseUrl + path, params)
+const request = { authToken, publicBaseUrl, url: path, params, signature }
+
+describe('verifyTwilioSignature', () => {
+  it('signature — accepts one computed by hand over PUBLIC_BASE_URL + path + query', () => {
+    expect(verifyTwilioSignature(request)).toBe(true)
+  })
+
+  it('signature — ignores a trailing slash on PUBLIC_BASE_URL', () => {
+    expect(verifyTwilioSignature({ ...request, publicBaseUrl: `${publicBaseUrl}/` })).toBe(true)
+  })
+
+  it('signature — accepts repeated keys signed as Twilio signs them (values sorted)', () => {
+    const form = { ...params, Extra: ['b', 'a'] }
+    const sig = signByHand(authToken, publicBaseUrl + path, form)
+    expect(verifyTwilioSignature({ ...request, params: form, signature: sig })).toBe(true)
+  })
+
+  it('signature — refuses a tampered parameter', () => {
+    expect(verifyTwilioSignature({ ...request, params: { ...params, From: '+818011112222' } })).toBe(false)
+  })
+
+  it('signature — refuses an added parameter', () => {
+    expect(verifyTwilioSignature({ ...request, params: { ...params, Digits: '1' } })).toBe(false)
+  })
+
+  it('signature — refuses another host, path or query', () => {
+    expect(verifyTwilioSignature({ ...request, publicBaseUrl: 'https://attacker.example.com' })).toBe(false)
+    expect(verifyTwilioSignature({ ...request, url: '/webhooks/twilio/status?tenant=demo&n=1' })).toBe(false)
+    expect(verifyTwilioSignature({ ...request, url: '/webhooks/twilio/voice' })).toBe(false)
+  })
+
+  it('signature — refuses the wrong auth token', () => {
+    expect(verifyTwilioSignature({ ...request, authToken: 'other-token' })).toBe(false)
+  })
+
+  it('signature — refuses a missing, empty or repeated header', () => {
+    expect(verifyTwilioSignature({ ...request, signature: undefined })).toBe(false)
+    expect(verifyTwilioSignature({ ...request, signature: '' })).toBe(false)
+    expect(verifyTwilioSignature({ ...request, signature: [signature, signature] })).toBe(false)
+  })
+
+  it('signature — refuses a body that is not a form', () => {
+    expect(verifyTwilioSignature({ ...request, params: 'From=%2B81' })).toBe(false)
+    expect(verifyTwilioSignature({ ...request, params: { ...params, From: { nested: true } } })).toBe(false)
+  })
+
+  it('signature — refuses a request URL that is not a path', () => {
+    expect(verifyTwilioSignature({ ...request, url: 'https://callverify.example.com/webhooks/twilio/voice' })).toBe(false)
+  })
+})
+
+describe('signTwilioRequest', () => {
+  it('sign — produces the hand-computed signature', () => {
+    expect(signTwilioRequest(authToken, publicBaseUrl + path, params)).toBe(signature)
+  })
+
+  it('sign — round-trips through verify for every fixture', () => {
+    for (const name of listFixtures()) {
+      const fixture = loadFixture(name)
+      const sig = signTwilioRequest(authToken, publicBaseUrl + fixture.path, fixture.params)
+      expect(verifyTwilioSignature({ authToken, publicBaseUrl, url: fixture.path, params: fixture.params, signature: sig }), name).toBe(true)
+    }
+  })
+})
