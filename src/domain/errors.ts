@@ -84,12 +84,13 @@ export class CallverifyError extends Error {
   readonly details: Record<string, unknown>
   readonly retryAfterSeconds: number | undefined
 
-  constructor(code: ErrorCode, details: Record<string, unknown> = {}, options: { message?: string; retryAfterSeconds?: number } = {}) {
+  constructor(code: ErrorCode, details: Record<string, unknown> = {}, options: { message?: string; retryAfterSeconds?: number; status?: number } = {}) {
     const spec: ErrorSpec = ERRORS[code]
     super(options.message ?? spec.message)
     this.name = 'CallverifyError'
     this.code = code
-    this.status = spec.status
+    // A framework refusal keeps its own 4xx (413, 415) under the INVALID_REQUEST code.
+    this.status = options.status ?? spec.status
     this.messageJa = spec.messageJa
     this.details = details
     this.retryAfterSeconds = options.retryAfterSeconds

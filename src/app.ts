@@ -1,0 +1,118 @@
+import { EventEmitter } from 'node:events'
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import formbody from '@fastify/formbody'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import type { Config } from './config.js'
+import { CallverifyError } from './domain/errors.js'
+import { SEED_CALENDAR, type ServiceCalendar } from './domain/calendar.js'
+import type { Verification } from './domain/verification.js'
+import { apiKeySet, adminTokenSet, randomToken, type SecretSet } from './http/auth.js'
+import { errorHandler, notFoundHandler, toContractError, sendError } from './http/errors.js'
+import { ServiceGate } from './http/gates.js'
+import opsRoutes from './http/ops.js'
+import adminRoutes from './http/admin/index.js'
+import metrics from './plugins/metrics.js'
+import { ErrorBody } from './http/schemas/common.js'
+import v1Routes from './http/v1.js'
+import { StatusWatch } from './http/watch.js'
+import { loggerOptions } from './logging.js'
+import type { Store } from './store/types.js'
+
+export interface AppDeps {
+  config: Config
+  store: Store
+  /** The app's clock for service hours (the store judges windows by its own). */
+  clock?: () => number
+  calendar?: ServiceCalendar
+  logger?: FastifyServerOptions['logger']
+}
+
+/** Lifecycle events inside one instance: 'created' (a verification opened here). */
+export interface Lifecycle extends EventEmitter {
+  emit(event: 'created', verification: Verification): boolean
+  on(event: 'created', listener: (verification: Verification) => void): this
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config
+    store: Store
+    clock: () => number
+    watch: StatusWatch
+    gate: ServiceGate
+    apiKeys: SecretSet
+    adminTokens: SecretSet
+    lifecycle: Lifecycle
+  }
+  interface FastifyRequest {
+    tenant?: string
+    phoneNumber?: string
+    verificationId?: string
+  }
+}
+
+// Generous server timeouts: a long-poll holds 30 s, an SSE stream longer.
+const REQUEST_TIMEOUT_MS = 60_000
+const KEEP_ALIVE_TIMEOUT_MS = 72_000
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config, store } = deps
+  const app = Fastify({
+    logger: deps.logger ?? loggerOptions(config.logLevel),
+    disableRequestLogging: true,
+    genReqId: () => randomToken(9),
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+    bodyLimit: 64 * 1024,
+    return503OnClosing: true,
+    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
+    // Bad URLs and bodies the framework refuses answer in the contract's shape too.
+    frameworkErrors: (error, _request, reply) => {
+      sendError(reply, toContractError(error) ?? new CallverifyError('INVALID_REQUEST'))
+    },
+  })
+
+  app.decorate('config', config)
+  app.decorate('store', store)
+  app.decorate('clock', deps.clock ?? Date.now)
+  app.decorate('watch', new StatusWatch(store))
+  app.decorate('gate', new ServiceGate(store, deps.calendar ?? SEED_CALENDAR))
+  app.decorate('apiKeys', apiKeySet(config.apiKeys))
+  app.decorate('adminTokens', adminTokenSet(config.adminTokens))
+  app.decorate('lifecycle', new EventEmitter() as Lifecycle)
+  app.addHook('onClose', async () => app.watch.close())
+
+  app.setErrorHandler(errorHandler)
+  app.setNotFoundHandler(notFoundHandler)
+  app.addSchema(ErrorBody)
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      {
+        route: request.routeOptions.url ?? 'unknown',
+        method: request.method,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+        ...(request.verificationId ? { verificationId: request.verificationId } : {}),
+        ...(request.tenant ? { tenant: request.tenant } : {}),
+      },
+      'request',
+    )
+  })
+
+  await app.register(formbody)
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'callverify', version: '0.1.0', description: 'Phone ownership by an unanswered call (CONTRACT.md)' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs' })
+
+  await app.register(metrics)
+  await app.register(opsRoutes)
+  await app.register(v1Routes, { prefix: '/v1' })
+  await app.register(adminRoutes, { prefix: '/admin' })
+  return app
+}

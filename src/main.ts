@@ -1,0 +1,47 @@
+import closeWithGrace from 'close-with-grace'
+import { readFileSync } from 'node:fs'
+import { buildApp } from './app.js'
+import { ConfigError, loadConfig, type Config } from './config.js'
+import { parseServiceCalendar, SEED_CALENDAR } from './domain/calendar.js'
+import { createMemoryStore } from './store/memory.js'
+import { createRedisStore } from './store/redis/index.js'
+import type { Store } from './store/types.js'
+
+// Process entry: config, store, app, listen; on SIGTERM close the listener, answer held
+// calls, then close every plugin (onClose), in that order.
+
+export async function createStore(config: Config): Promise<Store> {
+  const common = { lockAfterFailures: config.lockAfterFailures, retentionMs: config.retentionHours * 3600_000 }
+  return config.store === 'redis' ? createRedisStore({ ...common, url: config.redisUrl, keyPrefix: config.keyPrefix }) : createMemoryStore(common)
+}
+
+export function loadCalendar(config: Config) {
+  if (!config.serviceCalendarFile) return SEED_CALENDAR
+  return parseServiceCalendar(JSON.parse(readFileSync(config.serviceCalendarFile, 'utf8')))
+}
+
+async function main(): Promise<void> {
+  let config: Config
+  try {
+    config = loadConfig()
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`callverify: ${error.message}`)
+      process.exit(78) // EX_CONFIG
+    }
+    throw error
+  }
+  const store = await createStore(config)
+  await store.ensurePoolNumbers(config.poolNumbers)
+  const app = await buildApp({ config, store, calendar: loadCalendar(config) })
+  app.addHook('onClose', async () => store.close())
+  closeWithGrace({ delay: 15_000 }, async ({ signal, err }) => {
+    if (err) app.log.error({ err }, 'closing after an error')
+    else app.log.info({ signal }, 'closing')
+    await app.close()
+  })
+  await app.listen({ port: config.port, host: config.host })
+  app.log.info({ store: config.store, publicBaseUrl: config.publicBaseUrl }, 'callverify is serving')
+}
+
+await main()

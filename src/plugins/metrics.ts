@@ -1,0 +1,45 @@
+import fp from 'fastify-plugin'
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+
+// Every metric the service exports, defined once. No label ever holds a customer's number;
+// pool numbers (ours, not a customer's) may label allocations and calls.
+export function createMetrics() {
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry, prefix: 'callverify_process_' })
+  const registers = [registry]
+  return {
+    registry,
+    requests: new Counter({ name: 'callverify_http_requests_total', help: 'HTTP requests by route and status', labelNames: ['route', 'method', 'status'] as const, registers }),
+    requestSeconds: new Histogram({ name: 'callverify_http_request_seconds', help: 'HTTP request time by route', labelNames: ['route'] as const, buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5, 15, 35], registers }),
+    verifications: new Counter({ name: 'callverify_verifications_total', help: 'Verifications by outcome: created, verified, confirmed, expired, cancelled', labelNames: ['outcome'] as const, registers }),
+    calls: new Counter({ name: 'callverify_calls_total', help: 'Carrier calls by kind: verified, repeat, unmatched, expired, unknown-number, duplicate, withheld, answered, invalid-signature, malformed', labelNames: ['kind'] as const, registers }),
+    allocations: new Counter({ name: 'callverify_allocations_total', help: 'Verification numbers handed out, by pool number', labelNames: ['number'] as const, registers }),
+    heldCalls: new Gauge({ name: 'callverify_held_calls', help: 'Voice webhooks held ringing right now', registers }),
+    storeSeconds: new Histogram({ name: 'callverify_store_seconds', help: 'Store operation time', labelNames: ['operation'] as const, buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 1], registers }),
+    queueDepth: new Gauge({ name: 'callverify_queue_depth', help: 'Jobs waiting or delayed, by queue', labelNames: ['queue'] as const, registers }),
+    numberHealth: new Gauge({ name: 'callverify_pool_number_health', help: '1 for the health each pool number is in', labelNames: ['number', 'health', 'state'] as const, registers }),
+    rejectedSignatures: new Counter({ name: 'callverify_webhook_invalid_signatures_total', help: 'Carrier webhooks refused for a bad or missing signature', registers }),
+  }
+}
+
+export type Metrics = ReturnType<typeof createMetrics>
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    metrics: Metrics
+  }
+}
+
+export default fp(async (app) => {
+  const metrics = createMetrics()
+  app.decorate('metrics', metrics)
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unknown'
+    metrics.requests.inc({ route, method: request.method, status: String(reply.statusCode) })
+    metrics.requestSeconds.observe({ route }, reply.elapsedTime / 1000)
+  })
+  app.get('/metrics', { schema: { tags: ['ops'], summary: 'Prometheus metrics' } }, async (_request, reply) => {
+    reply.type(metrics.registry.contentType)
+    return metrics.registry.metrics()
+  })
+}, { name: 'metrics' })
