@@ -1,0 +1,69 @@
+import type { FastifyInstance } from 'fastify'
+import { buildApp, type AppDeps } from '../../src/app.js'
+import { loadConfig, type Config } from '../../src/config.js'
+import { createMemoryStore } from '../../src/store/memory.js'
+import { createRedisStore } from '../../src/store/redis/index.js'
+import type { Store } from '../../src/store/types.js'
+import { deleteKeys, redisUrl, testPrefix } from './redis.js'
+
+export type StoreKind = 'memory' | 'redis'
+export const STORE_KINDS: StoreKind[] = ['memory', 'redis']
+
+export const API_KEY = 'dev-api-key'
+export const OTHER_API_KEY = 'other-tenant-key'
+export const ADMIN_TOKEN = 'dev-admin-token'
+export const TEST_ENV = {
+  API_KEYS: `demo:${API_KEY},other:${OTHER_API_KEY}`,
+  ADMIN_TOKENS: `alice:${ADMIN_TOKEN}`,
+  LOG_LEVEL: 'silent',
+}
+
+export interface TestApp {
+  app: FastifyInstance
+  store: Store
+  config: Config
+  /** Moves the memory store's and the app's clock (memory only). */
+  clock: { now: number; advance(ms: number): void }
+  close(): Promise<void>
+}
+
+export interface TestAppOptions {
+  env?: Record<string, string>
+  /** Share one Redis prefix between several apps (two instances of one deployment). */
+  keyPrefix?: string
+  /** Start the memory clock here (ms); default: the real time now. */
+  startAt?: number
+  deps?: Partial<AppDeps>
+}
+
+/** A real app on a real store: memory with a controllable clock, or Redis under a fresh key prefix. */
+export async function buildTestApp(kind: StoreKind, options: TestAppOptions = {}): Promise<TestApp> {
+  const keyPrefix = options.keyPrefix ?? testPrefix()
+  const config = loadConfig({ ...TEST_ENV, REDIS_URL: redisUrl(), REDIS_KEY_PREFIX: keyPrefix, STORE: kind, ...options.env })
+  const clock = { now: options.startAt ?? Date.now(), advance(ms: number) { clock.now += ms } }
+  const common = { lockAfterFailures: config.lockAfterFailures, retentionMs: config.retentionHours * 3600_000 }
+  const store = kind === 'memory'
+    ? createMemoryStore({ ...common, clock: () => clock.now })
+    : await createRedisStore({ ...common, url: config.redisUrl, keyPrefix })
+  await store.ensurePoolNumbers(config.poolNumbers)
+  const app = await buildApp({
+    config,
+    store,
+    logger: false,
+    ...(kind === 'memory' ? { clock: () => clock.now } : {}),
+    ...options.deps,
+  })
+  await app.ready()
+  return {
+    app, store, config, clock,
+    async close() {
+      await app.close()
+      await store.close()
+      if (kind === 'redis' && options.keyPrefix === undefined) await deleteKeys(keyPrefix)
+    },
+  }
+}
+
+export function bearer(token: string): { authorization: string } {
+  return { authorization: `Bearer ${token}` }
+}
