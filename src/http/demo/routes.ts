@@ -7,7 +7,7 @@ import { CallverifyError } from '../../domain/errors.js'
 import { maskPhoneNumber, normalizeRegisteredNumber } from '../../domain/phone.js'
 import { signTwilioRequest } from '../../carriers/twilio/signature.js'
 import { AssetParams, MaskedNumber, PhoneNumberBody, SimulateCallBody, VerificationParams } from './schemas.js'
-import { RegisteredNumbers, inboundCallParams } from './simulate.js'
+import { RegisteredNumbers, formBody, inboundCallParams } from './simulate.js'
 
 // GET /demo: the auth frontend's screens ③ and ④ (CONTRACT.md), with the small backend an
 // auth frontend needs. The backend holds the API key; the browser only ever gets the
@@ -168,7 +168,7 @@ export default async function demoRoutes(app: FastifyInstance): Promise<void> {
           method: 'POST',
           url,
           headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature },
-          payload: new URLSearchParams(params).toString(),
+          payload: formBody(params),
         })
         .then((res) => {
           if (res.statusCode !== 200) request.log.warn({ statusCode: res.statusCode }, 'demo: simulated call refused by the voice webhook')

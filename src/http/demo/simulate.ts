@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto'
+import { loadFixture } from '../../carriers/twilio/fixtures.js'
+import type { TwilioParams } from '../../carriers/twilio/signature.js'
 
 // The demo's call simulator: what Twilio would post when the customer dials the verification
 // number. The registered number never reaches the browser, so the demo backend remembers it
@@ -51,38 +53,41 @@ export interface InboundCall {
 }
 
 /**
- * The form Twilio posts to a number's voice URL for an inbound call (Twilio docs, "TwiML
- * Voice: Your Response", request parameters). A withheld caller arrives as "anonymous".
+ * The form Twilio posts to a number's voice URL for an inbound call. It starts from the
+ * carrier fixtures under webhooks/twilio/, so the demo, scripts/simulate-call and the tests
+ * speak one carrier dialect; only the call's own values change. A withheld caller arrives
+ * as Twilio sends it, "Anonymous".
  */
-export function inboundCallParams(call: InboundCall): Record<string, string> {
-  const from = call.from ?? 'anonymous'
-  const fromCountry = call.from?.startsWith('+81') ? 'JP' : ''
-  const toCountry = call.to.startsWith('+81') ? 'JP' : ''
-  return {
+export function inboundCallParams(call: InboundCall): TwilioParams {
+  const template = fixtureParams(call.from === undefined ? 'voice-withheld-anonymous' : 'voice-matched')
+  const params: TwilioParams = {
+    ...template,
     AccountSid: call.accountSid,
-    ApiVersion: '2010-04-01',
     CallSid: `CA${randomBytes(16).toString('hex')}`,
-    CallStatus: 'ringing',
     Called: call.to,
-    CalledCity: '',
-    CalledCountry: toCountry,
-    CalledState: '',
-    CalledZip: '',
-    Caller: from,
-    CallerCity: '',
-    CallerCountry: fromCountry,
-    CallerState: '',
-    CallerZip: '',
-    Direction: 'inbound',
-    From: from,
-    FromCity: '',
-    FromCountry: fromCountry,
-    FromState: '',
-    FromZip: '',
     To: call.to,
-    ToCity: '',
-    ToCountry: toCountry,
-    ToState: '',
-    ToZip: '',
+    ToCountry: countryOf(call.to),
+    CalledCountry: countryOf(call.to),
   }
+  if (call.from !== undefined) Object.assign(params, { From: call.from, Caller: call.from, FromCountry: countryOf(call.from), CallerCountry: countryOf(call.from) })
+  return params
+}
+
+/** The form body as Twilio sends it: application/x-www-form-urlencoded, repeated keys kept. */
+export function formBody(params: TwilioParams): string {
+  const form = new URLSearchParams()
+  for (const [key, value] of Object.entries(params)) for (const v of Array.isArray(value) ? value : [value]) form.append(key, v)
+  return form.toString()
+}
+
+const templates = new Map<string, TwilioParams>()
+
+function fixtureParams(name: string): TwilioParams {
+  let params = templates.get(name)
+  if (!params) templates.set(name, (params = loadFixture(name).params))
+  return params
+}
+
+function countryOf(e164: string): string {
+  return e164.startsWith('+81') ? 'JP' : ''
 }

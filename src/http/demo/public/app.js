@@ -18,6 +18,8 @@
 
 const SYSTEM_FAULT = '調整のため連絡ができなくなりました。なお、お急ぎの場合は本サービスのお問合せ窓口へご照会下さい。'
 const CHECKING = '確認しています…'
+// The seed's 対処方法 for a lock (R11): it lifts by itself at midnight; staff can help sooner.
+const LOCK_HINT = 'このロックは翌日0時（日本時間）に自動で解除されます。その後、改めて操作してください。お急ぎの場合は、お問合せ窓口にご照会ください。'
 const LONG_POLL_SECONDS = 25
 
 const BASE = document.body.dataset.base ?? '/demo'
@@ -36,6 +38,7 @@ const ui = {
   entryError: $('entry-error'),
   masked: $('number-masked'),
   numberError: $('number-error'),
+  numberHint: $('number-hint'),
   next: /** @type {HTMLButtonElement} */ ($('number-next')),
   from: $('call-from'),
   to: /** @type {HTMLAnchorElement} */ ($('call-to')),
@@ -284,16 +287,19 @@ ui.form.addEventListener('submit', async (event) => {
   state.phoneNumber = phoneNumber
   ui.masked.textContent = answer.body.masked
   ui.numberError.textContent = ''
+  ui.numberHint.textContent = ''
   show('number')
 })
 
 ui.next.addEventListener('click', async () => {
   ui.next.disabled = true
   ui.numberError.textContent = ''
+  ui.numberHint.textContent = ''
   const answer = await call('POST', `${BASE}/api/start`, { body: { phoneNumber: state.phoneNumber } })
   ui.next.disabled = false
   if (answer.status !== 201) {
     ui.numberError.textContent = messageOf(answer.body)
+    if (codeOf(answer.body) === 'LOCKED') ui.numberHint.textContent = LOCK_HINT
     return
   }
   const { pollToken, ...v } = /** @type {Verification} */ (answer.body)
