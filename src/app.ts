@@ -66,7 +66,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
     bodyLimit: 64 * 1024,
     return503OnClosing: true,
-    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
+    ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: false } },
     // Bad URLs and bodies the framework refuses answer in the contract's shape too.
     frameworkErrors: (error, _request, reply) => {
       sendError(reply, toContractError(error) ?? new CallverifyError('INVALID_REQUEST'))

@@ -63,6 +63,8 @@ export const ERRORS = {
 
 export type ErrorCode = keyof typeof ERRORS
 
+export const INTERNAL_ERROR_CODE = 'INTERNAL_ERROR'
+
 /** The message a 500 shows: never the detail, which goes to the log only. */
 export const INTERNAL_ERROR = { status: 500, message: 'Internal error', messageJa: SYSTEM_FAULT_JA } as const
 

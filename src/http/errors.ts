@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { CallverifyError, INTERNAL_ERROR } from '../domain/errors.js'
+import { CallverifyError, INTERNAL_ERROR, INTERNAL_ERROR_CODE } from '../domain/errors.js'
 
 // The one error handler (fastify/demo): contract errors as they are; schema and framework
 // errors as INVALID_REQUEST in the contract's shape; anything else a fixed 500 text, with the
@@ -35,7 +35,7 @@ export function errorHandler(this: FastifyInstance, error: FastifyError, request
   request.log.error({ err: error }, 'unhandled error')
   return reply
     .code(INTERNAL_ERROR.status)
-    .send({ error: { code: 'INTERNAL_ERROR', message: INTERNAL_ERROR.message, messageJa: INTERNAL_ERROR.messageJa } })
+    .send({ error: { code: INTERNAL_ERROR_CODE, message: INTERNAL_ERROR.message, messageJa: INTERNAL_ERROR.messageJa } })
 }
 
 export function notFoundHandler(_request: FastifyRequest, reply: FastifyReply): FastifyReply {

@@ -1,11 +1,12 @@
 import { Type } from 'typebox'
+import { ERRORS, INTERNAL_ERROR_CODE } from '../../domain/errors.js'
 
 // The contract's error body; extra fields (reasonCode, lockedUntil, reason, until) ride along.
 export const ErrorBody = Type.Object(
   {
     error: Type.Object(
       {
-        code: Type.String(),
+        code: Type.String({ enum: [...Object.keys(ERRORS), INTERNAL_ERROR_CODE], description: 'The contract error code' }),
         message: Type.String(),
         messageJa: Type.String(),
         reasonCode: Type.Optional(Type.String()),
