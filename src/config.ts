@@ -40,6 +40,8 @@ export interface Config {
   retentionHours: number
   serviceCalendarFile?: string
   rateLimits: RateLimits
+  /** The pool health job: a number handed out this many times without a call is silent. */
+  health: { silentAfter: number; intervalSeconds: number }
   production: boolean
   /** /demo is served in dev, or in production only with DEMO=1. */
   demo: boolean
@@ -138,6 +140,10 @@ export function loadConfig(env: Env = process.env): Config {
       perApiKey: integer(env, 'RATE_LIMIT_API_KEY_PER_MINUTE', 600, 1, 1_000_000, problems),
       perPhoneNumber: integer(env, 'RATE_LIMIT_PHONE_PER_HOUR', 20, 1, 1_000_000, problems),
       perClientAddress: integer(env, 'RATE_LIMIT_CLIENT_PER_MINUTE', 300, 1, 1_000_000, problems),
+    },
+    health: {
+      silentAfter: integer(env, 'HEALTH_SILENT_AFTER', 20, 1, 1_000_000, problems),
+      intervalSeconds: integer(env, 'HEALTH_INTERVAL_SECONDS', 60, 1, 86_400, problems),
     },
     production,
     demo: !production || env.DEMO === '1',

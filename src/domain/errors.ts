@@ -31,6 +31,9 @@ export const ERRORS = {
   VERIFICATION_CONFIRMED: { status: 409, message: 'The verification is already confirmed', messageJa: '認証は完了しています。' },
   // Not in the contract's table: adding a pool number that is already there (POST /admin/numbers).
   ALREADY_EXISTS: { status: 409, message: 'Already exists', messageJa: UNAVAILABLE_JA },
+  // Not in the contract's table: a pool change that would stop allocation or revive a retired
+  // number (PATCH /admin/numbers) is refused unless the operator repeats it with ?force=true.
+  FORCE_REQUIRED: { status: 409, message: 'This change needs ?force=true', messageJa: UNAVAILABLE_JA },
   VERIFICATION_EXPIRED: { status: 410, message: 'The window is over: start again', messageJa: EXPIRED_JA },
   LOCKED: {
     status: 423,
@@ -59,6 +62,8 @@ export const ERRORS = {
   },
   POOL_EXHAUSTED: { status: 503, message: 'No verification number is free for this caller', messageJa: UNAVAILABLE_JA },
   STORE_UNAVAILABLE: { status: 503, message: 'The store cannot be reached', messageJa: SYSTEM_FAULT_JA },
+  // Not in the contract's table: the carrier's REST API failed or refused (POST /admin/numbers/sync).
+  CARRIER_UNAVAILABLE: { status: 502, message: 'The carrier API failed', messageJa: SYSTEM_FAULT_JA },
 } as const satisfies Record<string, ErrorSpec>
 
 export type ErrorCode = keyof typeof ERRORS
