@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest'
+import { ConfigError, loadConfig } from '../src/config.js'
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env)
+    return []
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems
+    throw error
+  }
+}
+
+describe('config', () => {
+  it('config — dev defaults need nothing set: memory store, port 3000, three dev numbers', () => {
+    const config = loadConfig({})
+    expect(config).toMatchObject({ port: 3000, host: '0.0.0.0', store: 'memory', publicBaseUrl: 'http://localhost:3000', windowSeconds: 120, ringDelayMs: 6000, lockAfterFailures: 5, retentionHours: 24, demo: true })
+    expect(config.poolNumbers).toEqual(['+81120000001', '+81120000002', '+81120000003'])
+    expect(config.apiKeys).toEqual([{ tenant: 'demo', key: 'dev-api-key' }])
+  })
+
+  it('config — REDIS_URL selects the Redis store; STORE overrides', () => {
+    expect(loadConfig({ REDIS_URL: 'redis://r:6379' }).store).toBe('redis')
+    expect(loadConfig({ REDIS_URL: 'redis://r:6379', STORE: 'memory' }).store).toBe('memory')
+  })
+
+  it('config — production refuses missing and default credentials, naming each one', () => {
+    const found = problems({ NODE_ENV: 'production' })
+    for (const name of ['API_KEYS', 'ADMIN_TOKENS', 'TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'PUBLIC_BASE_URL']) {
+      expect(found.join('\n'), name).toContain(name)
+    }
+    const defaults = problems({ NODE_ENV: 'production', API_KEYS: 'demo:dev-api-key', ADMIN_TOKENS: 'dev-admin-token', TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`, TWILIO_AUTH_TOKEN: 'dev-auth-token', PUBLIC_BASE_URL: 'https://cv.example.com' })
+    expect(defaults).toEqual(['API_KEYS is still the dev default', 'ADMIN_TOKENS is still the dev default', 'TWILIO_ACCOUNT_SID is still the dev default', 'TWILIO_AUTH_TOKEN is still the dev default'])
+    const ok = problems({ NODE_ENV: 'production', API_KEYS: 'bank:k3y-0f-the-bank', ADMIN_TOKENS: 'ops:0ps-t0ken-x', TWILIO_ACCOUNT_SID: `AC${'1'.repeat(32)}`, TWILIO_AUTH_TOKEN: 'real-token', PUBLIC_BASE_URL: 'https://cv.example.com' })
+    expect(ok).toEqual([])
+  })
+
+  it('config — bad values are refused with a message that names the variable', () => {
+    const found = problems({ PORT: 'abc', WINDOW_SECONDS: '0', RING_DELAY_MS: '15000', POOL_NUMBERS: '+81120000001,12345', API_KEYS: 'nokey', STORE: 'mongo' })
+    expect(found.join('\n')).toMatch(/PORT/)
+    expect(found.join('\n')).toMatch(/WINDOW_SECONDS/)
+    expect(found.join('\n')).toMatch(/RING_DELAY_MS must be a whole number from 0 to 10000/)
+    expect(found.join('\n')).toMatch(/POOL_NUMBERS: "12345"/)
+    expect(found.join('\n')).toMatch(/API_KEYS/)
+    expect(found.join('\n')).toMatch(/STORE/)
+  })
+
+  it('config — admin tokens are named for the audit log, by name:token or by position', () => {
+    expect(loadConfig({ ADMIN_TOKENS: 'alice:tok-a,tok-b' }).adminTokens).toEqual([{ name: 'alice', token: 'tok-a' }, { name: 'admin-2', token: 'tok-b' }])
+  })
+})

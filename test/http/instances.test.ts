@@ -1,0 +1,81 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { freePort } from '../support/global-setup.js'
+import { API_KEY, bearer, buildTestApp, type TestApp } from '../support/app.js'
+import { testPrefix, deleteKeys } from '../support/redis.js'
+
+// Production runs many stateless instances on one Redis: a change made through one must wake
+// a long-poll held by another, over real HTTP.
+describe('two instances sharing Redis', () => {
+  const apps: TestApp[] = []
+  let prefix = ''
+  afterEach(async () => {
+    await Promise.all(apps.splice(0).map((a) => a.close()))
+    if (prefix) await deleteKeys(prefix)
+  })
+
+  it('get — a long-poll on instance A wakes when the call is recorded on instance B', async () => {
+    prefix = testPrefix()
+    const a = await buildTestApp('redis', { keyPrefix: prefix })
+    const b = await buildTestApp('redis', { keyPrefix: prefix })
+    apps.push(a, b)
+    const base = await a.app.listen({ port: 0, host: '127.0.0.1' })
+    const created = (await b.app.inject({ method: 'POST', url: '/v1/verifications', headers: bearer(API_KEY), payload: { phoneNumber: '09012345678' } })).json()
+    const started = Date.now()
+    const polling = fetch(`${base}/v1/verifications/${created.id}?waitSeconds=20`, { headers: bearer(created.pollToken) })
+    await new Promise((r) => setTimeout(r, 300))
+    const result = await b.store.recordCall({ callSid: `CA${'1'.repeat(32)}`, from: '+819012345678', to: created.verificationNumber.e164 })
+    expect(result.outcome).toBe('verified')
+    const body = await (await polling).json()
+    expect(body.status).toBe('verified')
+    expect(Date.now() - started).toBeLessThan(5000)
+  })
+})
+
+describe('Redis goes away and comes back', () => {
+  let server: ChildProcess | undefined
+  let t: TestApp | undefined
+  afterEach(async () => {
+    await t?.close().catch(() => {})
+    server?.kill('SIGKILL')
+  })
+
+  // Production Redis persists (AOF, docker-compose.yml): the pool survives the restart.
+  const dir = mkdtempSync(join(tmpdir(), 'cv-redis-'))
+  function startRedis(port: number): Promise<ChildProcess> {
+    const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir], { stdio: ['ignore', 'pipe', 'ignore'] })
+    return new Promise((resolve, reject) => {
+      child.stdout!.on('data', (chunk: Buffer) => { if (chunk.toString().includes('Ready to accept connections')) resolve(child) })
+      child.on('error', reject)
+    })
+  }
+
+  it('requests answer 503 STORE_UNAVAILABLE within a second, and the service recovers by itself', async () => {
+    const port = await freePort()
+    server = await startRedis(port)
+    t = await buildTestApp('redis', { env: { REDIS_URL: `redis://127.0.0.1:${port}` } })
+    const create = () => t!.app.inject({ method: 'POST', url: '/v1/verifications', headers: bearer(API_KEY), payload: { phoneNumber: '09012345678' } })
+    expect((await create()).statusCode).toBe(201)
+
+    server.kill('SIGKILL')
+    await new Promise((r) => server!.once('exit', r))
+    const started = Date.now()
+    const down = await create()
+    expect(Date.now() - started).toBeLessThan(1000)
+    expect(down.statusCode).toBe(503)
+    expect(down.json().error).toMatchObject({ code: 'STORE_UNAVAILABLE', messageJa: expect.stringContaining('調整のため') })
+    expect(down.headers['retry-after']).toBeDefined()
+    expect((await t.app.inject({ url: '/readyz' })).statusCode).toBe(503)
+
+    server = await startRedis(port)
+    let recovered = 0
+    for (let i = 0; i < 50 && recovered !== 201; i++) {
+      await new Promise((r) => setTimeout(r, 100))
+      recovered = (await create()).statusCode
+    }
+    expect(recovered).toBe(201)
+  })
+})
