@@ -6,7 +6,7 @@ import {
   type CancelReason, type Transition, type Verification,
 } from '../domain/verification.js'
 import { pickWeighted } from './allocation.js'
-import { Refusal, refusalError, refusalOf } from './refusals.js'
+import { Refusal, refusalError, refusalOf, withChanged } from './refusals.js'
 import type {
   AuditEntry, CallResult, CallStatusInput, CreateVerificationInput, DayLock, MaintenanceWindow, Outcome,
   PoolNumber, PoolNumberPatch, RecordCallInput, StatusEvent, Store, StoreOptions,
@@ -26,7 +26,8 @@ export interface MemoryStoreOptions extends StoreOptions {
 
 export function createMemoryStore(options: MemoryStoreOptions): Store {
   const clock = options.clock ?? Date.now
-  const verifications = new Map<string, Verification & { failureCounted?: boolean }>()
+  const verifications = new Map<string, Verification>()
+  const failureCounted = new Set<string>() // verification ids; kept off the records, which are answered as they are
   const latest = new Map<string, string>() // tenant+phone → newest verification id
   const callers = new Map<string, Map<string, string>>() // caller → pool number → verification id
   const pool = new Map<string, NumberRecord>()
@@ -52,9 +53,9 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
   }
 
   /** R11: a verification that ended unconfirmed counts once, in the Japan day it began. */
-  function countFailure(v: Verification & { failureCounted?: boolean }, now: number): void {
-    if (v.failureCounted || !countsAsFailure(v.status)) return
-    v.failureCounted = true
+  function countFailure(v: Verification, now: number): void {
+    if (failureCounted.has(v.id) || !countsAsFailure(v.status)) return
+    failureCounted.add(v.id)
     const day = japanDay(v.createdAt)
     const key = `${lockKey(v.tenant, v.phoneNumber)}\n${day}`
     const count = (failures.get(key) ?? 0) + 1
@@ -74,15 +75,14 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
     return record
   }
 
-  function refuse(t: Transition & { ok: false }): never {
-    throw refusalError(refusalOf(t.refusal))
-  }
-
   function sweep(now: number): void {
     if (now - lastSweep < 60_000) return
     lastSweep = now
     for (const [id, v] of verifications) {
-      if (v.expiresAt + options.retentionMs < now) verifications.delete(id)
+      if (v.expiresAt + options.retentionMs < now) {
+        verifications.delete(id)
+        failureCounted.delete(id)
+      }
     }
     for (const [sid, at] of callSids) if (at < now) callSids.delete(sid)
     for (const [key, until] of locks) if (until <= now) locks.delete(key)
@@ -135,7 +135,7 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
         commit(older, after, now, changed)
       }
       until = lockedUntil(input.tenant, input.phoneNumber, now)
-      if (until) throw refusalError(Refusal.Locked, { lockedUntil: until })
+      if (until) throw withChanged(refusalError(Refusal.Locked, { lockedUntil: until }), changed)
 
       const candidates = [...pool.values()].filter((n) => n.state === 'active' && n.weight > 0 && !openVerificationOn(input.phoneNumber, n.e164, now))
       const chosen = pickWeighted(candidates.map((n) => ({ key: n.e164, weight: n.weight })), input.random)
@@ -150,8 +150,9 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
         expiresAt: now + input.windowMs,
         calls: 0,
         pollTokenHash: input.pollTokenHash,
-        ...(input.reference !== undefined ? { reference: input.reference } : {}),
-        ...(input.callbackUrl !== undefined ? { callbackUrl: input.callbackUrl } : {}),
+        // '' is none, as in Redis (createVerification-5.lua cannot tell them apart)
+        ...(input.reference ? { reference: input.reference } : {}),
+        ...(input.callbackUrl ? { callbackUrl: input.callbackUrl } : {}),
       }
       verifications.set(verification.id, { ...verification })
       latest.set(key, verification.id)
@@ -253,13 +254,22 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
       pool.set(input.e164, record)
       return numberView(record, now)
     },
-    async updateNumber(e164, patch: PoolNumberPatch) {
+    async updateNumber(e164, patch: PoolNumberPatch, options = {}) {
       const record = pool.get(e164)
       if (!record) throw refusalError(Refusal.NumberUnknown)
       const now = clock()
       const before = numberView(record, now)
+      if (options.guard) guardUpdate(record, patch)
       Object.assign(record, Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)))
+      if (patch.label === '') delete record.label // an empty label clears it, as in Redis (updateNumber-2.lua)
       return { before, after: numberView(record, now) }
+    },
+
+    async markSilent(e164, threshold) {
+      const n = pool.get(e164)
+      if (!n || n.state === 'retired' || n.health !== 'ok' || n.allocationsSinceCall < threshold) return false
+      n.health = 'silent'
+      return true
     },
 
     async getLock(tenant, phoneNumber) {
@@ -298,6 +308,16 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
     },
   }
 
+  /** UpdateNumberOptions.guard: the twin of the guard in updateNumber-2.lua. */
+  function guardUpdate(record: NumberRecord, patch: PoolNumberPatch): void {
+    const after = { ...record, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) }
+    if (record.state === 'retired' && after.state !== 'retired') throw refusalError(Refusal.Retired)
+    const allocatable = (n: NumberRecord) => n.state === 'active' && n.weight > 0
+    if (allocatable(record) && !allocatable(after) && ![...pool.values()].some((n) => n !== record && allocatable(n))) {
+      throw refusalError(Refusal.LastActive)
+    }
+  }
+
   function noteCall(number: NumberRecord, now: number): void {
     const key = `${number.e164}\n${japanDay(now)}`
     dayCalls.set(key, (dayCalls.get(key) ?? 0) + 1)
@@ -313,7 +333,7 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
     const changed: Verification[] = []
     const t = step(record, now)
     commit(record, t.verification, now, changed)
-    if (!t.ok) refuse(t)
+    if (!t.ok) throw withChanged(refusalError(refusalOf(t.refusal)), changed)
     return { verification: { ...record }, now, changed }
   }
 }

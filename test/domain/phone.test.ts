@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest'
+import { CallverifyError } from '../../src/domain/errors.js'
+import {
+  isWithheldCaller, maskPhoneNumber, normalizeCaller, normalizePoolNumber, normalizeRegisteredNumber, presentVerificationNumber,
+} from '../../src/domain/phone.js'
+
+describe('maskPhoneNumber (R1)', () => {
+  it.each([
+    ['09012345678', '*******5678'],
+    ['+819012345678', '*******5678'],
+    ['0312345678', '******5678'],
+    ['+81312345678', '******5678'],
+    ['+81120000001', '******0001'],
+  ])('maskPhoneNumber — %s → %s (the domestic form, all but the last four starred)', (input, masked) => {
+    expect(maskPhoneNumber(input)).toBe(masked)
+  })
+
+  it('maskPhoneNumber — never shows more than the last four digits', () => {
+    const masked = maskPhoneNumber('+819087654321')
+    expect(masked).toBe('*******4321')
+    expect(masked).not.toMatch(/90|8765/)
+  })
+
+  it('maskPhoneNumber — four digits or fewer are all starred', () => {
+    expect(maskPhoneNumber('1234')).toBe('****')
+    expect(maskPhoneNumber('12')).toBe('**')
+  })
+})
+
+describe('normalizeRegisteredNumber (R14)', () => {
+  it.each([
+    ['09012345678', '+819012345678', 'mobile 090'],
+    ['08012345678', '+818012345678', 'mobile 080'],
+    ['07012345678', '+817012345678', 'mobile 070'],
+    ['0312345678', '+81312345678', 'fixed Tokyo 03'],
+    ['0612345678', '+81612345678', 'fixed Osaka 06'],
+    ['05012345678', '+815012345678', 'IP phone 050'],
+    ['+819012345678', '+819012345678', 'E.164 mobile'],
+    ['+81312345678', '+81312345678', 'E.164 fixed'],
+  ])('normalizeRegisteredNumber — accepts %s as %s (%s)', (input, e164) => {
+    expect(normalizeRegisteredNumber(input)).toBe(e164)
+  })
+
+  it.each([
+    ['0120123456', 'toll-free 0120'],
+    ['08001234567', 'toll-free 0800'],
+    ['0570123456', 'navi dial 0570'],
+    ['0990123456', 'premium 0990'],
+    ['012345', 'too short'],
+    ['090123456', '9 digits'],
+    ['090123456789', '12 digits'],
+    ['090-1234-5678', 'hyphens'],
+    ['090 1234 5678', 'spaces'],
+    ['０９０１２３４５６７８', 'full-width digits'],
+    ['+14155550100', 'a US number'],
+    ['+1090123456', '+1 with a Japanese-looking tail'],
+    ['0901234abcd', 'letters'],
+    ['9012345678', 'no leading 0'],
+    ['0012345678', 'international prefix'],
+    ['', 'empty'],
+  ])('normalizeRegisteredNumber — refuses %s (%s) with INVALID_PHONE_NUMBER', (input) => {
+    let error: unknown
+    try {
+      normalizeRegisteredNumber(input)
+    } catch (e) {
+      error = e
+    }
+    expect(error).toBeInstanceOf(CallverifyError)
+    expect((error as CallverifyError).code).toBe('INVALID_PHONE_NUMBER')
+    expect((error as CallverifyError).status).toBe(400)
+    // R1: the refusal never echoes the number.
+    if (input.length > 4) expect((error as CallverifyError).message).not.toContain(input)
+  })
+})
+
+describe('isWithheldCaller (R5)', () => {
+  it.each([
+    '', ' ', 'anonymous', 'Anonymous', 'RESTRICTED', ' restricted ', 'unknown', 'private', 'unavailable', 'blocked',
+    'client:alice', 'sip:alice@example.com', '+266696687', '+7378742833', '+17378742833', '+2562533', '+8656696', '+86282452253',
+  ])('isWithheldCaller — %j is withheld', (from) => {
+    expect(isWithheldCaller(from)).toBe(true)
+  })
+
+  it('isWithheldCaller — a missing From is withheld', () => {
+    expect(isWithheldCaller(undefined)).toBe(true)
+  })
+
+  it.each(['+819012345678', '09012345678', '+81312345678', '+14155550100'])('isWithheldCaller — %s is a caller ID', (from) => {
+    expect(isWithheldCaller(from)).toBe(false)
+  })
+})
+
+describe('normalizeCaller', () => {
+  it.each([
+    ['+819012345678', '+819012345678'],
+    ['09012345678', '+819012345678'],
+    ['0312345678', '+81312345678'],
+    [' +819012345678 ', '+819012345678'],
+    ['+14155550100', '+14155550100'],
+  ])('normalizeCaller — %j → %s', (from, e164) => {
+    expect(normalizeCaller(from)).toBe(e164)
+  })
+
+  it.each(['090-1234-5678', 'anonymous', '12345', '+8190123', 'client:alice', ''])('normalizeCaller — %j → null', (from) => {
+    expect(normalizeCaller(from)).toBeNull()
+  })
+
+  it('normalizeCaller — both carrier forms of one number match the registered number', () => {
+    const registered = normalizeRegisteredNumber('09012345678')
+    expect(normalizeCaller('+819012345678')).toBe(registered)
+    expect(normalizeCaller('09012345678')).toBe(registered)
+  })
+})
+
+describe('normalizePoolNumber', () => {
+  it.each(['+81120000001', '+818001234567', '+81312345678', '+14155550100'])('normalizePoolNumber — accepts %s', (e164) => {
+    expect(normalizePoolNumber(e164)).toBe(e164)
+  })
+
+  it.each(['0120000001', '81120000001', '+81 120 000 001', '+8112', '+0120000001', 'abc'])('normalizePoolNumber — refuses %j', (input) => {
+    expect(normalizePoolNumber(input)).toBeNull()
+  })
+})
+
+describe('presentVerificationNumber (R8)', () => {
+  it.each([
+    ['+81120000001', '0120-000-001'],
+    ['+818001234567', '0800-123-4567'],
+    ['+81312345678', '03-1234-5678'],
+    ['+815012345678', '050-1234-5678'],
+    ['+14155550100', '+1 415 555 0100'],
+  ])('presentVerificationNumber — %s displays as %s and dials as tel:%s', (e164, display) => {
+    expect(presentVerificationNumber(e164)).toEqual({ e164, display, telUri: `tel:${e164}` })
+  })
+})

@@ -1,0 +1,196 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
+import { readFileSync } from 'node:fs'
+import { DateTime } from 'luxon'
+import { Redis } from 'ioredis'
+import { describe, expect, it, onTestFinished, vi } from 'vitest'
+import { CallverifyError } from '../../src/domain/errors.js'
+import { JAPAN_OFFSET_MS, japanDay, nextJapanMidnight } from '../../src/domain/japan.js'
+import { createRedisStore } from '../../src/store/redis/index.js'
+import type { CreateVerificationInput, StatusEvent, Store } from '../../src/store/types.js'
+import { freePort } from '../support/global-setup.js'
+import { deleteKeys, redisUrl, testPrefix } from '../support/redis.js'
+import { storeContract } from './contract.js'
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+
+// Redis time cannot be moved: `advance` really waits, and the contract keeps those waits to
+// its window-edge and expiry cases. Each case has its own prefix and deletes only its keys.
+storeContract('redis', async ({ lockAfterFailures, retentionMs }) => {
+  const keyPrefix = testPrefix()
+  const store = await createRedisStore({ url: redisUrl(), keyPrefix, lockAfterFailures, retentionMs })
+  return {
+    store,
+    advance: sleep,
+    cleanup: async () => {
+      await store.close()
+      await deleteKeys(keyPrefix)
+    },
+  }
+})
+
+const POOL = ['+81120000001', '+81120000002', '+81120000003']
+const CALLER = '+819012345678'
+let n = 0
+const input = (over: Partial<CreateVerificationInput> = {}): CreateVerificationInput => ({
+  id: `vf_redis_${++n}`, tenant: 'bank-a', phoneNumber: CALLER, pollTokenHash: 'h', windowMs: 120_000, random: Math.random(), ...over,
+})
+
+async function openStore(options: { keyPrefix?: string; url?: string; lockAfterFailures?: number } = {}): Promise<{ store: Store; keyPrefix: string }> {
+  const keyPrefix = options.keyPrefix ?? testPrefix()
+  const store = await createRedisStore({ url: options.url ?? redisUrl(), keyPrefix, lockAfterFailures: options.lockAfterFailures ?? 5, retentionMs: 3_600_000 })
+  onTestFinished(async () => {
+    await Promise.race([store.close(), sleep(2000)])
+    if (!options.url) await deleteKeys(keyPrefix)
+  })
+  return { store, keyPrefix }
+}
+
+describe('redis store — keys', () => {
+  it('keys — everything written for verifications, calls and locks has a TTL; only pool, maintenance and audit configuration lasts', async () => {
+    const { store, keyPrefix } = await openStore({ lockAfterFailures: 1 })
+    await store.ensurePoolNumbers(POOL)
+    const v = (await store.createVerification(input())).verification
+    await store.recordCall({ callSid: 'CAttl1', from: CALLER, to: v.verificationNumber })
+    await store.recordCall({ callSid: 'CAttl2', from: '+818011112222', to: v.verificationNumber })
+    await store.recordWithheldCall(v.verificationNumber, 'CAttl3')
+    await store.createVerification(input({ tenant: 'bank-b' })) // a second open one of the caller
+    await store.cancelVerification(v.id, 'customer') // a failure and, at limit 1, a lock
+    await store.addMaintenance({ startsAt: Date.now() + 3_600_000, endsAt: Date.now() + 7_200_000, note: 'm' })
+    await store.appendAudit({ at: Date.now(), actor: 'ops', action: 'test' })
+    expect((await store.getLock('bank-a', CALLER)).lockedUntil).toBeDefined()
+
+    const redis = new Redis(redisUrl())
+    onTestFinished(() => void redis.disconnect())
+    const keys: string[] = []
+    let cursor = '0'
+    do {
+      const [next, found] = await redis.scan(cursor, 'MATCH', `${keyPrefix}*`, 'COUNT', 500)
+      cursor = next
+      keys.push(...found.map((k) => k.slice(keyPrefix.length)))
+    } while (cursor !== '0')
+    const ttls = await Promise.all(keys.map(async (key) => [key, await redis.pttl(keyPrefix + key)] as const))
+    const lasting = ttls.filter(([, ttl]) => ttl < 0).map(([key]) => key).sort()
+    expect(lasting).toEqual(['audit', 'maintenance', 'pool:active', 'pool:all', ...POOL.map((e) => `pool:n:${e}`)])
+    // Sanity: the kinds of keys a verification writes are all there, with a TTL.
+    const kinds = new Set(ttls.filter(([, ttl]) => ttl > 0).map(([key]) => key.split(':')[0]))
+    expect(kinds).toEqual(new Set(['v', 'latest', 'caller', 'pool', 'sid', 'calls', 'fail', 'lock']))
+  })
+
+  it('japan day — the Lua scripts agree with japanDay and nextJapanMidnight', async () => {
+    const source = readFileSync(new URL('../../src/store/redis/lua/includes/verification.lua', import.meta.url), 'utf8')
+    const samples = [
+      '2027-05-12T00:00', '2027-05-12T23:59:59.999', '2027-05-13T00:00', '2027-12-31T23:59:59.999', '2028-01-01T00:00',
+      '2028-02-28T23:59:59.999', '2028-02-29T12:00', '2028-03-01T00:00:00.001', '2026-11-25T08:59:59.999', '2026-11-25T09:00',
+    ].map((local) => DateTime.fromISO(local, { zone: 'Asia/Tokyo' }).toMillis())
+    const redis = new Redis(redisUrl())
+    onTestFinished(() => void redis.disconnect())
+    const lua = `${source}\nlocal out = {}\nfor i = 2, #ARGV do\n  local ms = tonumber(ARGV[i])\n  out[#out + 1] = tostring(japan_day(ms, tonumber(ARGV[1]))) .. ' ' .. tostring(next_japan_midnight(ms, tonumber(ARGV[1])))\nend\nreturn out`
+    const answers = (await redis.eval(lua, 0, JAPAN_OFFSET_MS, ...samples)) as string[]
+    const got = answers.map((line) => {
+      const [day, midnight] = line.split(' ').map(Number)
+      return { day: DateTime.fromMillis(day! * 86_400_000, { zone: 'UTC' }).toISODate(), midnight }
+    })
+    expect(got).toEqual(samples.map((ms) => ({ day: japanDay(ms), midnight: nextJapanMidnight(ms) })))
+  })
+
+  it('day lock — lockedUntil written by the scripts is nextJapanMidnight of the store clock, keyed by that Japan day', async () => {
+    const { store, keyPrefix } = await openStore({ lockAfterFailures: 1 })
+    await store.ensurePoolNumbers(POOL)
+    const cancelled = await store.cancelVerification((await store.createVerification(input())).verification.id, 'customer')
+    const lock = await store.getLock('bank-a', CALLER)
+    expect(lock).toEqual({ tenant: 'bank-a', phoneNumber: CALLER, failures: 1, lockedUntil: nextJapanMidnight(cancelled.now) })
+    const redis = new Redis(redisUrl())
+    onTestFinished(() => void redis.disconnect())
+    const day = Math.floor((cancelled.now + JAPAN_OFFSET_MS) / 86_400_000)
+    expect(await redis.get(`${keyPrefix}fail:bank-a:${CALLER}:${day}`)).toBe('1')
+    const lockTtl = await redis.pttl(`${keyPrefix}lock:bank-a:${CALLER}`)
+    expect(Math.abs(cancelled.now + lockTtl - nextJapanMidnight(cancelled.now))).toBeLessThan(2000)
+  })
+})
+
+describe('redis store — instances', () => {
+  it('onStatus — a change made through one instance reaches another on the same prefix', async () => {
+    const { store: a, keyPrefix } = await openStore()
+    const { store: b } = await openStore({ keyPrefix })
+    const { store: elsewhere } = await openStore()
+    const onB: StatusEvent[] = []
+    const onElsewhere: StatusEvent[] = []
+    b.onStatus((event) => onB.push(event))
+    elsewhere.onStatus((event) => onElsewhere.push(event))
+    await a.ensurePoolNumbers(POOL)
+    const v = (await a.createVerification(input())).verification
+    expect((await b.getVerification(v.id))!.verification.status).toBe('pending')
+    await a.recordCall({ callSid: 'CAinst1', from: CALLER, to: v.verificationNumber })
+    await a.confirmVerification(v.id, 'bank-a')
+    await vi.waitFor(() => expect(onB).toEqual([{ id: v.id, status: 'verified' }, { id: v.id, status: 'confirmed' }]), { timeout: 2000, interval: 10 })
+    expect((await b.getVerification(v.id))!.verification.status).toBe('confirmed')
+    expect(onElsewhere).toEqual([])
+  })
+})
+
+describe('redis store — availability', () => {
+  async function startRedis(port: number): Promise<ChildProcess> {
+    const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
+    child.on('error', () => {})
+    const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => 50 })
+    probe.on('error', () => {})
+    try {
+      await vi.waitFor(async () => expect(await probe.ping()).toBe('PONG'), { timeout: 5000, interval: 50 })
+    } finally {
+      probe.disconnect()
+    }
+    return child
+  }
+
+  async function stopRedis(child: ChildProcess): Promise<void> {
+    if (child.exitCode !== null || child.signalCode !== null) return
+    const exited = once(child, 'exit')
+    child.kill('SIGKILL')
+    await exited
+  }
+
+  async function timed<T>(run: () => Promise<T>): Promise<{ error: unknown; ms: number }> {
+    const start = performance.now()
+    try {
+      await run()
+      return { error: undefined, ms: performance.now() - start }
+    } catch (error) {
+      return { error, ms: performance.now() - start }
+    }
+  }
+
+  it('unreachable Redis — calls reject with STORE_UNAVAILABLE within a second, and the store recovers by itself', async () => {
+    const port = await freePort()
+    let server = await startRedis(port)
+    onTestFinished(() => stopRedis(server))
+    const { store } = await openStore({ url: `redis://127.0.0.1:${port}` })
+    await store.ensurePoolNumbers(POOL)
+    const events: StatusEvent[] = []
+    store.onStatus((event) => events.push(event))
+
+    await stopRedis(server)
+    const calls: [string, () => Promise<unknown>][] = [
+      ['createVerification', () => store.createVerification(input())],
+      ['getVerification', () => store.getVerification('vf_x')],
+      ['recordCall', () => store.recordCall({ callSid: 'CAdown', from: CALLER, to: POOL[0]! })],
+      ['listNumbers', () => store.listNumbers()],
+      ['ping', () => store.ping()],
+    ]
+    for (const [name, run] of calls) {
+      const { error, ms } = await timed(run)
+      expect(error, name).toBeInstanceOf(CallverifyError)
+      expect((error as CallverifyError).code, name).toBe('STORE_UNAVAILABLE')
+      expect(ms, name).toBeLessThan(1000)
+    }
+
+    server = await startRedis(port)
+    await vi.waitFor(() => store.ping(), { timeout: 5000, interval: 100 })
+    // The restarted server is empty (no persistence): scripts load again, data starts over.
+    await store.ensurePoolNumbers(POOL)
+    const v = (await store.createVerification(input())).verification
+    expect(v.status).toBe('pending')
+    expect((await store.recordCall({ callSid: 'CAup', from: CALLER, to: v.verificationNumber })).outcome).toBe('verified')
+    await vi.waitFor(() => expect(events).toContainEqual({ id: v.id, status: 'verified' }), { timeout: 3000, interval: 20 })
+  })
+})

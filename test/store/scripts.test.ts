@@ -1,0 +1,72 @@
+import { readFileSync, readdirSync } from 'node:fs'
+import { Redis } from 'ioredis'
+import { describe, expect, it, onTestFinished } from 'vitest'
+import { scriptSources } from '../../src/store/redis/scripts.js'
+import { redisUrl } from '../support/redis.js'
+
+// STYLE.md "Redis": one script per decision, named <operation>-<numberOfKeys>.lua, each opening
+// with a header of its KEYS, ARGV and Output; includes pasted in by the one loader.
+
+const LUA_DIR = new URL('../../src/store/redis/lua/', import.meta.url)
+const files = readdirSync(LUA_DIR).filter((file) => file.endsWith('.lua')).sort()
+const read = (file: string): string => readFileSync(new URL(file, LUA_DIR), 'utf8')
+const header = (source: string): string => /^--\[\[([\s\S]*?)\]\]/.exec(source)?.[1] ?? ''
+const indices = (text: string, name: 'KEYS' | 'ARGV'): number[] =>
+  [...text.matchAll(new RegExp(`${name}\\[(\\d+)(?:\\.\\.(\\d+))?\\]`, 'g'))].flatMap((m) => (m[2] ? [Number(m[1]), Number(m[2])] : [Number(m[1])]))
+
+describe('lua scripts', () => {
+  it('lua scripts — there are scripts, and the loader reads each of them', () => {
+    expect(files.length).toBeGreaterThanOrEqual(9)
+    expect(scriptSources().map((s) => `${s.name}-${s.numberOfKeys}.lua`).sort()).toEqual(files)
+  })
+
+  it.each(files)('%s — is named <operation>-<numberOfKeys>.lua', (file) => {
+    expect(file).toMatch(/^[a-z][A-Za-z]+-\d+\.lua$/)
+  })
+
+  it.each(files)('%s — opens with a header documenting KEYS, ARGV and Output', (file) => {
+    const source = read(file)
+    expect(source.startsWith('--[[')).toBe(true)
+    const text = header(source)
+    expect(text).toMatch(/KEYS\[1\]/)
+    expect(text).toMatch(/ARGV\[1(\]|\.\.)/)
+    expect(text).toMatch(/Output:/)
+  })
+
+  it.each(files)('%s — documents exactly as many KEYS as its name says, and uses no more', (file) => {
+    const count = Number(/-(\d+)\.lua$/.exec(file)![1])
+    const source = read(file)
+    const documented = indices(header(source), 'KEYS')
+    expect(Math.max(...documented)).toBe(count)
+    expect(new Set(documented)).toEqual(new Set(Array.from({ length: count }, (_, i) => i + 1)))
+    const body = source.slice(source.indexOf(']]') + 2)
+    expect(Math.max(0, ...indices(body, 'KEYS'))).toBeLessThanOrEqual(count)
+  })
+
+  it.each(files)('%s — uses no ARGV its header does not document', (file) => {
+    const source = read(file)
+    const documented = Math.max(...indices(header(source), 'ARGV'))
+    const used = Math.max(0, ...indices(source.slice(source.indexOf(']]') + 2), 'ARGV'))
+    expect(used).toBeLessThanOrEqual(documented)
+  })
+
+  it('loader — include expansion leaves no @include line, and pastes each include once', () => {
+    // Any directive-like line left over (other quotes or spacing) was not expanded.
+    expect(files.filter((file) => /^--- @include "/m.test(read(file))).length).toBeGreaterThan(0)
+    for (const { name, lua } of scriptSources()) {
+      expect(lua, name).not.toMatch(/^\s*--+\s*@include/m)
+      expect(lua.match(/^local function context\(\)/gm)?.length ?? 0, name).toBeLessThanOrEqual(1)
+    }
+    const record = scriptSources().find((s) => s.name === 'recordCall')!
+    expect(record.lua).toMatch(/local function note_call/)
+    expect(record.lua).toMatch(/local function expire_if_due/)
+  })
+
+  it('loader — every expanded script compiles in Redis', async () => {
+    const redis = new Redis(redisUrl())
+    onTestFinished(() => void redis.disconnect())
+    for (const { name, lua } of scriptSources()) {
+      await expect(redis.script('LOAD', lua), name).resolves.toMatch(/^[0-9a-f]{40}$/)
+    }
+  })
+})
