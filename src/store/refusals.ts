@@ -1,4 +1,5 @@
 import { CallverifyError, type ErrorCode } from '../domain/errors.js'
+import type { Verification } from '../domain/verification.js'
 
 // Refusals as both stores report them: the Lua scripts return these negative integers, the
 // memory store uses the same names, and refusalError turns either into the contract error.
@@ -12,6 +13,8 @@ export enum Refusal {
   Confirmed = -7,
   NumberExists = -8,
   NumberUnknown = -9,
+  LastActive = -10,
+  Retired = -11,
 }
 
 const CODES: Record<Refusal, ErrorCode> = {
@@ -24,10 +27,18 @@ const CODES: Record<Refusal, ErrorCode> = {
   [Refusal.Confirmed]: 'VERIFICATION_CONFIRMED',
   [Refusal.NumberExists]: 'ALREADY_EXISTS',
   [Refusal.NumberUnknown]: 'NOT_FOUND',
+  [Refusal.LastActive]: 'FORCE_REQUIRED',
+  [Refusal.Retired]: 'FORCE_REQUIRED',
+}
+
+// Two refusals share FORCE_REQUIRED; the message says which rule, and what to do.
+const MESSAGES: Partial<Record<Refusal, string>> = {
+  [Refusal.LastActive]: 'This would leave no active number with weight > 0, so every new verification would fail with POOL_EXHAUSTED: add or activate another number first, or repeat with ?force=true',
+  [Refusal.Retired]: 'This number is retired (it never matches again): repeat with ?force=true to bring it back',
 }
 
 const BY_CODE = new Map<string, Refusal>(
-  (Object.entries(CODES) as [string, ErrorCode][]).filter(([r]) => Number(r) !== Refusal.NumberUnknown).map(([r, c]) => [c, Number(r) as Refusal]),
+  (Object.entries(CODES) as [string, ErrorCode][]).filter(([r]) => Number(r) > Refusal.NumberUnknown).map(([r, c]) => [c, Number(r) as Refusal]),
 )
 
 /** The domain's refusal names (VERIFICATION_…) as the enum the stores share. */
@@ -48,5 +59,15 @@ export function refusalError(refusal: Refusal, details: { lockedUntil?: number }
     )
   }
   if (code === 'POOL_EXHAUSTED') return new CallverifyError(code, {}, { retryAfterSeconds: 5 })
-  return new CallverifyError(code)
+  const message = MESSAGES[refusal]
+  return new CallverifyError(code, {}, message ? { message } : {})
+}
+
+/**
+ * A refusal that came after the step changed a status (a confirm after the window expires the
+ * verification first): the change rides along, unserialised, so store/timed.ts still counts it.
+ */
+export function withChanged(error: CallverifyError, changed: Verification[]): CallverifyError {
+  if (changed.length > 0) Object.defineProperty(error, 'changed', { value: changed, enumerable: false })
+  return error
 }

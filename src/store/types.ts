@@ -74,6 +74,15 @@ export interface PoolNumberPatch {
   health?: NumberHealth
 }
 
+export interface UpdateNumberOptions {
+  /**
+   * Refuse (FORCE_REQUIRED) a change that leaves no active number with weight > 0, or that
+   * moves a retired number out of retirement. Decided inside the store, so two operators
+   * draining the last two numbers at once cannot both succeed.
+   */
+  guard?: boolean
+}
+
 export interface CallStatusInput {
   callSid: string
   to: string
@@ -141,7 +150,9 @@ export interface Store {
   listNumbers(): Promise<PoolNumber[]>
   getNumber(e164: string): Promise<PoolNumber | null>
   addNumber(input: { e164: string; weight?: number; label?: string }): Promise<PoolNumber>
-  updateNumber(e164: string, patch: PoolNumberPatch): Promise<{ before: PoolNumber; after: PoolNumber }>
+  updateNumber(e164: string, patch: PoolNumberPatch, options?: UpdateNumberOptions): Promise<{ before: PoolNumber; after: PoolNumber }>
+  /** The health job's step: marks the number silent if it is 'ok' and was handed out `threshold` times since its last call. */
+  markSilent(e164: string, threshold: number): Promise<boolean>
 
   getLock(tenant: string, phoneNumber: string): Promise<DayLock>
   clearLock(tenant: string, phoneNumber: string): Promise<DayLock>

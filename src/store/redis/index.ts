@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import { JAPAN_OFFSET_MS } from '../../domain/japan.js'
 import type { CancelReason, Verification } from '../../domain/verification.js'
-import { Refusal, refusalError } from '../refusals.js'
+import { Refusal, refusalError, withChanged } from '../refusals.js'
 import type {
   AuditEntry, CallOutcome, CreateVerificationInput, DayLock, MaintenanceWindow, NumberHealth, NumberState,
   Outcome, PoolNumber, StatusEvent, Store, StoreOptions,
@@ -101,7 +101,7 @@ function createStoreOn(redis: Redis, options: RedisStoreOptions, events: EventEm
 
   function outcome(reply: ScriptReply): Outcome {
     const changed = Array.isArray(reply.changed) ? reply.changed.map(toVerification) : []
-    if (reply.r < 0) throw refusalError(reply.r as Refusal)
+    if (reply.r < 0) throw withChanged(refusalError(reply.r as Refusal), changed)
     return { verification: toVerification(reply.v), now: reply.now, changed }
   }
 
@@ -146,7 +146,10 @@ function createStoreOn(redis: Redis, options: RedisStoreOptions, events: EventEm
           input.reference ?? '', input.callbackUrl ?? '',
         ),
       )
-      if (reply.r === Refusal.Locked) throw refusalError(Refusal.Locked, { lockedUntil: Number(reply.v.lockedUntil) })
+      if (reply.r === Refusal.Locked) {
+        const changed = Array.isArray(reply.changed) ? reply.changed.map(toVerification) : []
+        throw withChanged(refusalError(Refusal.Locked, { lockedUntil: Number(reply.v.lockedUntil) }), changed)
+      }
       return outcome(reply)
     },
 
@@ -210,15 +213,19 @@ function createStoreOn(redis: Redis, options: RedisStoreOptions, events: EventEm
       if (reply === Refusal.NumberExists) throw refusalError(Refusal.NumberExists)
       return numberView(JSON.parse(String(reply)) as Hash, await now())
     },
-    async updateNumber(e164, patch) {
+    async updateNumber(e164, patch, options = {}) {
       const label = patch.label === undefined ? '' : patch.label === '' ? '\0' : patch.label
       const reply = await call(() =>
-        redis.updateNumber(`pool:n:${e164}`, 'pool:active', patch.state ?? '', patch.weight ?? '', label, patch.health ?? ''),
+        redis.updateNumber(`pool:n:${e164}`, 'pool:active', patch.state ?? '', patch.weight ?? '', label, patch.health ?? '', options.guard ? '1' : ''),
       )
-      if (reply === Refusal.NumberUnknown) throw refusalError(Refusal.NumberUnknown)
+      if (typeof reply === 'number') throw refusalError(reply as Refusal)
       const { before, after } = JSON.parse(String(reply)) as { before: Hash; after: Hash }
       const at = await now()
       return { before: await numberView(before, at), after: await numberView(after, at) }
+    },
+
+    async markSilent(e164, threshold) {
+      return (await call(() => redis.markSilent(`pool:n:${e164}`, threshold))) === 1
     },
 
     async getLock(tenant, phoneNumber) {

@@ -23,6 +23,7 @@ declare module 'ioredis' {
     recordCallStatus(...keysAndArgs: Arg[]): Result<number, Context>
     addNumber(...keysAndArgs: Arg[]): Result<string | number, Context>
     updateNumber(...keysAndArgs: Arg[]): Result<string | number, Context>
+    markSilent(...keysAndArgs: Arg[]): Result<number, Context>
   }
 }
 

@@ -1,0 +1,52 @@
+import type { Counter, Histogram } from 'prom-client'
+import type { Verification } from '../domain/verification.js'
+import type { Store } from './types.js'
+
+// Every store call measured at one boundary: its time (storeSeconds{operation}) and the status
+// changes it made (verifications{outcome}). A store result's `changed` lists each transition
+// exactly once, on the instance whose call made it; store.onStatus would not do, because
+// pub/sub delivers every change to every instance and the count would grow with their number.
+// 'created' is not a transition: POST /v1/verifications counts it.
+
+export interface StoreInstruments {
+  storeSeconds: Pick<Histogram<'operation'>, 'startTimer'>
+  verifications: Pick<Counter<'outcome'>, 'inc'>
+}
+
+// Synchronous members: nothing to time.
+const UNTIMED = new Set<PropertyKey>(['onStatus'])
+
+function countChanges(instruments: StoreInstruments, carrier: unknown): void {
+  const changed = (carrier as { changed?: unknown } | null)?.changed
+  if (!Array.isArray(changed)) return
+  for (const v of changed as Verification[]) instruments.verifications.inc({ outcome: v.status })
+}
+
+export function instrumentStore(store: Store, instruments: StoreInstruments): Store {
+  const wrappers = new Map<PropertyKey, unknown>()
+  return new Proxy(store, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property)
+      if (typeof value !== 'function' || typeof property !== 'string' || UNTIMED.has(property)) return value
+      let wrapper = wrappers.get(property)
+      if (!wrapper) {
+        wrapper = async (...args: unknown[]) => {
+          const end = instruments.storeSeconds.startTimer({ operation: property })
+          try {
+            const result: unknown = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args)
+            countChanges(instruments, result)
+            return result
+          } catch (error) {
+            // A refusal after a change (confirm after the window expires it first) carries it.
+            countChanges(instruments, error)
+            throw error
+          } finally {
+            end()
+          }
+        }
+        wrappers.set(property, wrapper)
+      }
+      return wrapper
+    },
+  })
+}
