@@ -16,6 +16,7 @@ import metrics from './plugins/metrics.js'
 import { ErrorBody } from './http/schemas/common.js'
 import v1Routes from './http/v1.js'
 import { StatusWatch } from './http/watch.js'
+import webhookRoutes from './http/webhooks.js'
 import { loggerOptions } from './logging.js'
 import type { Store } from './store/types.js'
 
@@ -115,5 +116,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(opsRoutes)
   await app.register(v1Routes, { prefix: '/v1' })
   await app.register(adminRoutes, { prefix: '/admin' })
+  await app.register(webhookRoutes, { prefix: '/webhooks/twilio' })
   return app
 }
