@@ -75,7 +75,7 @@ function relay(reply: FastifyReply, res: LightMyRequestResponse): FastifyReply {
 
 export default async function demoRoutes(app: FastifyInstance): Promise<void> {
   // app.ts decorates the root with the config; the demo only reads it.
-  const config = (app as FastifyInstance & { config?: Config }).config
+  const config: Config | undefined = app.config
   if (!config) throw new Error('demoRoutes needs app.decorate("config", config) before it is registered')
   const apiKey = config.apiKeys[0]?.key
   if (!apiKey) throw new Error('demoRoutes needs at least one API key (API_KEYS)')
