@@ -7,7 +7,7 @@ const CALLING_TYPES: ReadonlySet<NumberType> = new Set(['MOBILE', 'FIXED_LINE', 
 
 // R14: 10 or 11 half-width digits with a leading 0, no hyphens; or E.164 +81.
 const DOMESTIC = /^0\d{9,10}$/
-const JP_E164 = /^\+81\d{9,10}$/
+const JP_E164 = /^\+81[1-9]\d{8,9}$/
 
 /** R14: the registered number as the bank sends it → E.164, or INVALID_PHONE_NUMBER. */
 export function normalizeRegisteredNumber(input: string): string {

@@ -86,6 +86,22 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
     }
     for (const [sid, at] of callSids) if (at < now) callSids.delete(sid)
     for (const [key, until] of locks) if (until <= now) locks.delete(key)
+    // Indexes pointing at forgotten verifications, and counters of days gone by, go too.
+    for (const [key, id] of latest) if (!verifications.has(id)) latest.delete(key)
+    for (const [caller, byNumber] of callers) {
+      for (const [to, id] of byNumber) if (!verifications.has(id)) byNumber.delete(to)
+      if (byNumber.size === 0) callers.delete(caller)
+    }
+    const yesterday = japanDay(now - 86_400_000)
+    for (const map of [failures, dayCalls]) {
+      for (const key of map.keys()) if (key.slice(key.lastIndexOf('\n') + 1) < yesterday) map.delete(key)
+    }
+  }
+
+  /** Past its retention a verification is gone, as Redis' TTL makes it there. */
+  function retained(id: string, now: number): Verification | undefined {
+    const v = verifications.get(id)
+    return v && v.expiresAt + options.retentionMs >= now ? v : undefined
   }
 
   function openVerificationOn(caller: string, to: string, now: number): Verification | undefined {
@@ -164,9 +180,9 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
     },
 
     async getVerification(id) {
-      const record = verifications.get(id)
-      if (!record) return null
       const now = clock()
+      const record = retained(id, now)
+      if (!record) return null
       const changed: Verification[] = []
       const v = commit(record, expireIfDue(record, now), now, changed)
       return { verification: { ...v }, now, changed }
