@@ -246,6 +246,22 @@ describe('GET /demo in chromium', () => {
     await headingFocused(page, 'entry-title')
   })
 
+  it('events — the page follows the status over the SSE stream, without long-polling', async () => {
+    const page = await openDemo(main)
+    const urls: string[] = []
+    page.on('request', (request) => urls.push(new URL(request.url()).pathname + new URL(request.url()).search))
+    const stream = page.waitForResponse((res) => res.url().includes('/events?token='))
+    await reachScreen4(page, '09012340010')
+    const events = await stream
+    expect(events.status()).toBe(200)
+    expect(events.headers()['content-type']).toMatch(/^text\/event-stream/)
+
+    await page.getByRole('button', { name: 'お届け出電話番号から発信する' }).click()
+    await statusText(page, '着信を確認しました')
+    expect(urls.filter((url) => url.includes('waitSeconds='))).toEqual([])
+    await page.screenshot({ path: `${SHOTS}events-verified.png`, fullPage: true })
+  })
+
   it('long-poll — without EventSource the page follows the status all the same', async () => {
     const page = await openDemo(main, { noEventSource: true })
     const started = await reachScreen4(page, '09012340004')
@@ -254,6 +270,7 @@ describe('GET /demo in chromium', () => {
     await page.getByRole('button', { name: '確定する' }).click()
     await page.getByRole('heading', { level: 1, name: 'API連携認証（電話番号認証）完了' }).waitFor()
     expect(await statusOf(main, started.id)).toBe('confirmed')
+    await page.screenshot({ path: `${SHOTS}long-poll-complete.png`, fullPage: true })
   })
 
   it('phone screen — 375×667: nothing overflows sideways and the buttons are large', async () => {

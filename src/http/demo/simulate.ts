@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto'
-import { loadFixture } from '../../carriers/twilio/fixtures.js'
+import { loadFixture, type WebhookFixture } from '../../carriers/twilio/fixtures.js'
+import { newCallSid, simulatedParams } from '../../carriers/twilio/simulate.js'
 import type { TwilioParams } from '../../carriers/twilio/signature.js'
 
 // The demo's call simulator: what Twilio would post when the customer dials the verification
@@ -53,41 +53,24 @@ export interface InboundCall {
 }
 
 /**
- * The form Twilio posts to a number's voice URL for an inbound call. It starts from the
- * carrier fixtures under webhooks/twilio/, so the demo, scripts/simulate-call and the tests
- * speak one carrier dialect; only the call's own values change. A withheld caller arrives
- * as Twilio sends it, "Anonymous".
+ * The form Twilio posts to a number's voice URL for an inbound call, built like the call
+ * simulator's (`callverify simulate-call`) from the carrier fixtures under webhooks/twilio/:
+ * the demo, the simulator and the tests speak one carrier dialect.
  */
 export function inboundCallParams(call: InboundCall): TwilioParams {
-  const template = fixtureParams(call.from === undefined ? 'voice-withheld-anonymous' : 'voice-matched')
-  const params: TwilioParams = {
-    ...template,
-    AccountSid: call.accountSid,
-    CallSid: `CA${randomBytes(16).toString('hex')}`,
-    Called: call.to,
-    To: call.to,
-    ToCountry: countryOf(call.to),
-    CalledCountry: countryOf(call.to),
-  }
-  if (call.from !== undefined) Object.assign(params, { From: call.from, Caller: call.from, FromCountry: countryOf(call.from), CallerCountry: countryOf(call.from) })
-  return params
+  const fixture = voiceFixture ?? (voiceFixture = loadFixture('voice-matched'))
+  return simulatedParams(
+    fixture,
+    { accountSid: call.accountSid, to: call.to, ...(call.from === undefined ? { withheld: true } : { from: call.from }) },
+    newCallSid(),
+  )
 }
+
+let voiceFixture: WebhookFixture | undefined
 
 /** The form body as Twilio sends it: application/x-www-form-urlencoded, repeated keys kept. */
 export function formBody(params: TwilioParams): string {
   const form = new URLSearchParams()
   for (const [key, value] of Object.entries(params)) for (const v of Array.isArray(value) ? value : [value]) form.append(key, v)
   return form.toString()
-}
-
-const templates = new Map<string, TwilioParams>()
-
-function fixtureParams(name: string): TwilioParams {
-  let params = templates.get(name)
-  if (!params) templates.set(name, (params = loadFixture(name).params))
-  return params
-}
-
-function countryOf(e164: string): string {
-  return e164.startsWith('+81') ? 'JP' : ''
 }

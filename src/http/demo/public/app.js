@@ -160,17 +160,30 @@ function applyStatus(v) {
   document.body.dataset.status = v.status
   renderRemaining()
   if (v.status === 'verified') ui.status.textContent = v.message?.ja ?? '着信を確認しました。「確定する」を押してください。'
-  else if (v.status === 'confirmed') finish()
-  else if (v.status === 'expired') expire()
-  else if (v.status === 'cancelled') show('cancelled')
+  else if (v.status === 'confirmed') finish(v.message?.ja)
+  else if (v.status === 'expired') expire(v.message?.ja)
+  else if (v.status === 'cancelled') cancelled(v.message?.ja)
 }
 
-function finish() {
+// The end screens carry the server's words when it sent some (DOMAIN.md's messages); the
+// page's own copy of them is only the fallback.
+
+/** @param {string} [message] */
+function finish(message) {
+  if (message) $('done-message').textContent = message
   show('done')
 }
 
-function expire() {
+/** @param {string} [message] */
+function expire(message) {
+  if (message) $('expired-message').textContent = message
   show('expired')
+}
+
+/** @param {string} [message] */
+function cancelled(message) {
+  if (message) $('cancelled-message').textContent = message
+  show('cancelled')
 }
 
 // ---- countdown (display only; the server decides) -----------------------------------
@@ -308,7 +321,7 @@ ui.next.addEventListener('click', async () => {
   showCall(/** @type {Verification} */ (v))
 })
 
-$('number-cancel').addEventListener('click', () => show('cancelled'))
+$('number-cancel').addEventListener('click', () => cancelled())
 
 ui.confirm.addEventListener('click', async () => {
   if (!state.verification) return
@@ -321,8 +334,8 @@ ui.confirm.addEventListener('click', async () => {
   const code = codeOf(answer.body)
   // R9: before the call, 確定する says 認証中（認証着信待ち） and may be pressed again.
   if (code === 'VERIFICATION_PENDING') ui.status.textContent = messageOf(answer.body)
-  else if (code === 'VERIFICATION_EXPIRED') expire()
-  else if (code === 'VERIFICATION_CANCELLED') show('cancelled')
+  else if (code === 'VERIFICATION_EXPIRED') expire(messageOf(answer.body))
+  else if (code === 'VERIFICATION_CANCELLED') cancelled(messageOf(answer.body))
   else {
     ui.status.textContent = ''
     ui.callError.textContent = messageOf(answer.body)
@@ -330,13 +343,13 @@ ui.confirm.addEventListener('click', async () => {
 })
 
 ui.cancel.addEventListener('click', async () => {
-  if (!state.verification) return show('cancelled')
+  if (!state.verification) return cancelled()
   ui.cancel.disabled = true
   const answer = await call('POST', `/v1/verifications/${encodeURIComponent(state.verification.id)}/cancel`, { token: state.pollToken })
   ui.cancel.disabled = false
   const code = codeOf(answer.body)
-  if (answer.status === 200) show('cancelled')
-  else if (code === 'VERIFICATION_EXPIRED') expire()
+  if (answer.status === 200) cancelled(answer.body.message?.ja)
+  else if (code === 'VERIFICATION_EXPIRED') expire(messageOf(answer.body))
   else if (code === 'VERIFICATION_CONFIRMED') finish()
   else ui.callError.textContent = messageOf(answer.body)
 })
