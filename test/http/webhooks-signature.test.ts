@@ -25,7 +25,7 @@ async function rejectedSignatures(t: TestApp): Promise<number> {
 }
 
 for (const kind of STORE_KINDS) {
-  describe(`webhook signatures on the ${kind} store`, () => {
+  describe(`webhook signatures and logs on the ${kind} store`, () => {
     let t: TestApp
     const lines: string[] = []
     afterEach(async () => {
@@ -110,6 +110,18 @@ for (const kind of STORE_KINDS) {
         expect(res.json().error.code).toBe('INVALID_SIGNATURE')
       }
       expect(await callsOfKind(t, 'malformed')).toBe(0)
+    })
+
+    it('logs — a call is logged with the caller masked; an answered call at error level with the pool number, never the caller', async () => {
+      const id = await build()
+      expect((await postSigned(t, matched.path, matched.params)).res.statusCode).toBe(200)
+      expect(await getVerification(t, id)).toMatchObject({ status: 'verified' })
+      expect((await postSigned(t, answered.path, answered.params)).res.statusCode).toBe(204)
+      const entries = lines.map((l) => JSON.parse(l))
+      expect(entries.find((e) => e.msg === 'voice call')).toMatchObject({ level: 30, outcome: 'verified', caller: '*******5678', to: '+81120000001' })
+      expect(entries.find((e) => e.level === 50)).toMatchObject({ number: '+81120000001', durationSeconds: 4, state: 'quarantined' })
+      expect(await callsOfKind(t, 'answered')).toBe(1)
+      expect(lines.join('\n')).not.toMatch(/9012345678/)
     })
   })
 }
