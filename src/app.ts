@@ -12,7 +12,10 @@ import { errorHandler, notFoundHandler, toContractError, sendError } from './htt
 import { ServiceGate } from './http/gates.js'
 import opsRoutes from './http/ops.js'
 import adminRoutes from './http/admin/index.js'
-import metrics from './plugins/metrics.js'
+import metrics, { createMetrics } from './plugins/metrics.js'
+import health from './plugins/health.js'
+import queuesDashboard from './http/admin/queues.js'
+import { instrumentStore } from './store/timed.js'
 import { ErrorBody } from './http/schemas/common.js'
 import v1Routes from './http/v1.js'
 import { StatusWatch } from './http/watch.js'
@@ -58,7 +61,10 @@ const REQUEST_TIMEOUT_MS = 60_000
 const KEEP_ALIVE_TIMEOUT_MS = 72_000
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const { config, store } = deps
+  const { config } = deps
+  // Store time and verification outcomes are measured at the store boundary (store/timed.ts).
+  const instruments = createMetrics(() => store.listNumbers())
+  const store = instrumentStore(deps.store, instruments)
   const app = Fastify({
     logger: deps.logger ?? loggerOptions(config.logLevel),
     // One line per request, written in onResponse below, instead of fastify's two.
@@ -112,10 +118,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
 
-  await app.register(metrics)
+  await app.register(metrics, { metrics: instruments })
   await app.register(opsRoutes)
   await app.register(v1Routes, { prefix: '/v1' })
   await app.register(adminRoutes, { prefix: '/admin' })
+  await app.register(health)
+  await app.register(queuesDashboard, { prefix: '/admin/queues' })
   await app.register(webhookRoutes, { prefix: '/webhooks/twilio' })
   return app
 }

@@ -1,9 +1,12 @@
 import fp from 'fastify-plugin'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import type { PoolNumber } from '../store/types.js'
 
 // Every metric the service exports, defined once. No label ever holds a customer's number;
 // pool numbers (ours, not a customer's) may label allocations and calls.
-export function createMetrics() {
+// readPool feeds the pool health gauge at scrape time: health is shared state, so every
+// instance reports the store's view rather than whatever its own health job last saw.
+export function createMetrics(readPool?: () => Promise<Pick<PoolNumber, 'e164' | 'health' | 'state'>[]>) {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry, prefix: 'callverify_process_' })
   const registers = [registry]
@@ -17,7 +20,16 @@ export function createMetrics() {
     heldCalls: new Gauge({ name: 'callverify_held_calls', help: 'Voice webhooks held ringing right now', registers }),
     storeSeconds: new Histogram({ name: 'callverify_store_seconds', help: 'Store operation time', labelNames: ['operation'] as const, buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 1], registers }),
     queueDepth: new Gauge({ name: 'callverify_queue_depth', help: 'Jobs waiting or delayed, by queue', labelNames: ['queue'] as const, registers }),
-    numberHealth: new Gauge({ name: 'callverify_pool_number_health', help: '1 for the health each pool number is in', labelNames: ['number', 'health', 'state'] as const, registers }),
+    callbacks: new Counter({ name: 'callverify_callbacks_total', help: 'Callback attempts by result: delivered, retried, failed (dead-lettered)', labelNames: ['result'] as const, registers }),
+    numberHealth: new Gauge({
+      name: 'callverify_pool_number_health', help: '1 for the health each pool number is in', labelNames: ['number', 'health', 'state'] as const, registers,
+      async collect() {
+        const numbers = await readPool?.().catch(() => undefined) // store away: /readyz says so
+        if (!numbers) return
+        this.reset()
+        for (const n of numbers) this.set({ number: n.e164, health: n.health, state: n.state }, 1)
+      },
+    }),
     rejectedSignatures: new Counter({ name: 'callverify_webhook_invalid_signatures_total', help: 'Carrier webhooks refused for a bad or missing signature', registers }),
   }
 }
@@ -30,8 +42,8 @@ declare module 'fastify' {
   }
 }
 
-export default fp(async (app) => {
-  const metrics = createMetrics()
+export default fp<{ metrics?: Metrics }>(async (app, options) => {
+  const metrics = options.metrics ?? createMetrics(() => app.store.listNumbers())
   app.decorate('metrics', metrics)
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unknown'

@@ -1,8 +1,16 @@
 import type { FastifyInstance } from 'fastify'
 import { requireAdmin } from './auth.js'
+import auditRoutes from './audit.js'
+import lockRoutes from './locks.js'
+import numberRoutes from './numbers.js'
+import syncRoutes from './sync.js'
 
 // Operations staff (CONTRACT.md "/admin"): every route behind an admin token. Each part
 // registers here, one line each.
 export default async function adminRoutes(app: FastifyInstance): Promise<void> {
   app.addHook('preHandler', requireAdmin)
+  await app.register(numberRoutes)
+  await app.register(syncRoutes)
+  await app.register(lockRoutes)
+  await app.register(auditRoutes)
 }

@@ -1,0 +1,60 @@
+// How the CLI prints for people (--json prints the API's bodies as they are).
+
+/** Columns padded to their widest cell; '' for a missing value. */
+export function table(header: string[], rows: (string | number | boolean | undefined)[][]): string[] {
+  const cells = [header, ...rows.map((r) => r.map((c) => (c === undefined ? '' : String(c))))]
+  const widths = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)))
+  return cells.map((r) => r.map((c, i) => (i === r.length - 1 ? c : (c ?? '').padEnd(widths[i]!))).join('  ').trimEnd())
+}
+
+/** 2026-06-10T03:00:00.000Z → 2026-06-10 03:00:00Z: seconds are enough for people. */
+export function when(iso: string | undefined): string {
+  return iso ? iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : ''
+}
+
+export interface PoolNumber {
+  e164: string; display: string; state: string; weight: number; label?: string; health: string
+  pending: number; callsToday: number; lastCallAt?: string; allocationsSinceCall: number
+}
+
+export function numbersTable(numbers: PoolNumber[]): string[] {
+  return table(
+    ['NUMBER', 'DISPLAY', 'STATE', 'WEIGHT', 'HEALTH', 'PENDING', 'CALLS TODAY', 'SINCE CALL', 'LAST CALL', 'LABEL'],
+    numbers.map((n) => [n.e164, n.display, n.state, n.weight, n.health, n.pending, n.callsToday, n.allocationsSinceCall, when(n.lastCallAt), n.label]),
+  )
+}
+
+export interface SyncReport {
+  dryRun: boolean
+  updated: { e164: string; changes: { field: string; from: string; to: string }[] }[]
+  unchanged: string[]; missingInAccount: string[]; notInPool: string[]; onTrunk: string[]
+}
+
+export function syncLines(r: SyncReport): string[] {
+  const verb = r.dryRun ? 'would update' : 'updated'
+  const lines = r.updated.flatMap((u) => [`${verb} ${u.e164}`, ...u.changes.map((c) => `  ${c.field}: ${c.from || '(none)'} → ${c.to || '(none)'}`)])
+  const list = (label: string, items: string[], hint: string) => (items.length > 0 ? [`${label}: ${items.join(', ')}${hint}`] : [])
+  return [
+    ...lines,
+    ...list('unchanged', r.unchanged, ''),
+    ...list('missing in the Twilio account', r.missingInAccount, ' (calls to these never reach us: buy or port them, or retire them)'),
+    ...list('on a SIP trunk', r.onTrunk, ' (voice URLs are ignored there: route the trunk by hand)'),
+    ...list('in the account, not in the pool', r.notInPool, ' (left alone)'),
+    ...(r.updated.length === 0 && r.dryRun ? ['nothing to change'] : []),
+  ]
+}
+
+export interface Lock { tenant: string; phoneNumber: { masked: string }; locked: boolean; lockedUntil?: string; failures: number; lifted?: boolean }
+
+export function lockLine(l: Lock): string {
+  const who = `${l.tenant} ${l.phoneNumber.masked}`
+  if (l.lifted !== undefined) return l.lifted ? `lifted the lock on ${who}; today's failures cleared` : `${who} was not locked; today's failures cleared`
+  return l.locked ? `${who}: locked until ${when(l.lockedUntil)} (${l.failures} failures today)` : `${who}: not locked (${l.failures} failures today)`
+}
+
+export interface Maintenance { id: string; startsAt: string; endsAt: string; note: string; active: boolean; createdBy?: string }
+
+export function maintenanceTable(windows: Maintenance[]): string[] {
+  if (windows.length === 0) return ['no maintenance announced']
+  return table(['ID', 'STARTS', 'ENDS', 'ACTIVE', 'BY', 'NOTE'], windows.map((w) => [w.id, when(w.startsAt), when(w.endsAt), w.active ? 'yes' : 'no', w.createdBy, w.note]))
+}

@@ -1,0 +1,96 @@
+import { createHmac, timingSafeEqual } from 'node:crypto'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { createBullBoard } from '@bull-board/api'
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter'
+import { FastifyAdapter } from '@bull-board/fastify'
+import { Queue } from 'bullmq'
+import { Redis } from 'ioredis'
+import { CallverifyError } from '../../domain/errors.js'
+import { HEALTH_QUEUE } from '../../jobs/health.js'
+import { bearerToken } from '../auth.js'
+import { sendError } from '../errors.js'
+import { audit } from './auth.js'
+
+// The BullMQ dashboard at /admin/queues (Redis mode only), behind the admin tokens. A browser
+// cannot send a Bearer header, and the board's page loads its assets and API by itself: so
+// `?token=<admin token>` once sets a signed, HttpOnly, SameSite=Strict cookie scoped to this
+// path and redirects to the same page without the token (out of history and Referer). curl
+// and proxies may send the Bearer header instead. Changes made on the board are audited.
+
+export const QUEUES_PATH = '/admin/queues'
+const COOKIE = 'callverify_queues'
+const SESSION_SECONDS = 8 * 3600
+
+/** name.expires.mac, the MAC keyed by that admin's own token: revoking the token ends the session. */
+function sessionCookie(name: string, token: string, now: number): string {
+  const body = `${name}.${Math.floor(now / 1000) + SESSION_SECONDS}`
+  return `${body}.${createHmac('sha256', token).update(body).digest('base64url')}`
+}
+
+function sessionAdmin(app: FastifyInstance, request: FastifyRequest): string | undefined {
+  const raw = /(?:^|;\s*)callverify_queues=([^;]+)/.exec(request.headers.cookie ?? '')?.[1]
+  const parts = raw?.split('.') ?? []
+  if (parts.length < 3) return undefined
+  const mac = parts.pop()!
+  const expires = Number(parts.pop())
+  const name = parts.join('.')
+  const token = app.config.adminTokens.find((t) => t.name === name)?.token
+  if (!token || !(expires * 1000 > Date.now())) return undefined
+  const expected = createHmac('sha256', token).update(`${name}.${expires}`).digest()
+  const given = Buffer.from(mac, 'base64url')
+  return given.length === expected.length && timingSafeEqual(given, expected) ? name : undefined
+}
+
+async function authorize(this: FastifyInstance, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
+  const presented = bearerToken(request)
+  const admin = this.adminTokens.match(presented)
+  if (admin !== undefined) {
+    request.admin = admin
+    const query = request.query as Record<string, unknown>
+    if (request.method === 'GET' && typeof query.token === 'string' && !request.url.includes('/api/')) {
+      const secure = this.config.publicBaseUrl.startsWith('https:') ? '; Secure' : ''
+      reply.header('set-cookie', `${COOKIE}=${sessionCookie(admin, presented!, Date.now())}; Path=${QUEUES_PATH}; Max-Age=${SESSION_SECONDS}; HttpOnly; SameSite=Strict${secure}`)
+      const url = new URL(request.url, 'http://local')
+      url.searchParams.delete('token')
+      return reply.redirect(url.pathname + url.search, 303)
+    }
+    return
+  }
+  const session = sessionAdmin(this, request)
+  if (session !== undefined) {
+    request.admin = session
+    return
+  }
+  // Answered here, not thrown: the board's own error handler would reshape a thrown error.
+  if (presented !== undefined && this.apiKeys.match(presented) !== undefined) {
+    return sendError(reply, new CallverifyError('FORBIDDEN', {}, { message: 'An API key cannot use /admin: use an admin token' }))
+  }
+  return sendError(reply, new CallverifyError('UNAUTHORIZED', {}, { message: `Open ${QUEUES_PATH}?token=<admin token> once in the browser, or send Authorization: Bearer <admin token>` }))
+}
+
+/** Registered with prefix /admin/queues after the jobs and health plugins; nothing in memory mode (no queues). */
+export default async function queuesDashboard(app: FastifyInstance): Promise<void> {
+  if (app.config.store !== 'redis') return
+  // The jobs plugin's queues when it is there (its `jobs` decorator: each value has a name).
+  const jobs = app.hasDecorator('jobs') ? Object.values((app as unknown as { jobs: Record<string, { name: string }> }).jobs) : []
+  const names = [HEALTH_QUEUE, ...jobs.map((q) => q.name)]
+  // Handles of our own on the jobs' queues (same names, same prefix): the board needs BullMQ
+  // Queue objects, and the jobs plugin keeps its queues behind its own interface.
+  const connection = new Redis(app.config.redisUrl, { maxRetriesPerRequest: null }).on('error', () => {})
+  const queues = names.map((name) => new Queue(name, { connection, prefix: `${app.config.keyPrefix}bull` }))
+  app.addHook('onClose', async () => {
+    await Promise.all(queues.map((q) => q.close()))
+    await connection.quit().catch(() => connection.disconnect())
+  })
+
+  const board = new FastifyAdapter()
+  board.setBasePath(QUEUES_PATH)
+  createBullBoard({ queues: queues.map((q) => new BullMQAdapter(q)), serverAdapter: board, options: { uiConfig: { boardTitle: 'callverify queues' } } })
+  app.addHook('onRequest', authorize)
+  app.addHook('onResponse', async (request, reply) => {
+    if (request.method !== 'GET' && reply.statusCode < 400) {
+      await audit(request, `queues.${request.method.toLowerCase()}`, request.routeOptions.url, undefined, request.params)
+    }
+  })
+  await app.register(board.registerPlugin())
+}

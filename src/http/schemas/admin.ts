@@ -1,0 +1,96 @@
+import { Type, type Static } from 'typebox'
+
+// Schemas of the pool, lock and audit routes (CONTRACT.md "/admin"); maintenance has its own.
+
+const Iso = Type.String({ format: 'date-time' })
+const State = Type.Union([Type.Literal('active'), Type.Literal('draining'), Type.Literal('quarantined'), Type.Literal('retired')], {
+  description: 'active: allocated · draining: not allocated, calls still verify open windows · quarantined: the same, taken out as unhealthy · retired: never matches again',
+})
+const Health = Type.Union([Type.Literal('ok'), Type.Literal('silent'), Type.Literal('answered')], {
+  description: 'ok · silent: handed out HEALTH_SILENT_AFTER times in a row without a call arriving · answered: a call was answered (misrouted at the carrier)',
+})
+const Weight = Type.Integer({ minimum: 0, maximum: 1000, description: 'Share of allocation (R2); 0 takes the number out of allocation' })
+const Label = Type.String({ maxLength: 64, description: "The operator's note; an empty label clears it" })
+
+export const E164Params = Type.Object({
+  e164: Type.String({ minLength: 1, maxLength: 20, description: 'E.164: the + literal or as %2B (the digits alone also work)' }),
+})
+export type E164Params = Static<typeof E164Params>
+
+export const PoolNumberBody = Type.Object({
+  e164: Type.String(),
+  display: Type.String({ description: 'As a customer sees it, e.g. 0120-000-001' }),
+  state: State,
+  weight: Type.Integer(),
+  label: Type.Optional(Type.String()),
+  health: Health,
+  pending: Type.Integer({ description: 'Open verifications pointing at it' }),
+  callsToday: Type.Integer({ description: 'Calls that reached it today (Japan day), any kind' }),
+  lastCallAt: Type.Optional(Iso),
+  allocationsSinceCall: Type.Integer({ description: 'Handed out since the last call arrived' }),
+  addedAt: Iso,
+})
+export type PoolNumberBody = Static<typeof PoolNumberBody>
+
+export const NumberList = Type.Object({ numbers: Type.Array(PoolNumberBody) })
+
+export const AddNumberBody = Type.Object(
+  { e164: Type.String({ minLength: 1, maxLength: 20, description: 'E.164, e.g. +81120000004' }), weight: Type.Optional(Weight), label: Type.Optional(Label) },
+  { additionalProperties: false },
+)
+export type AddNumberBody = Static<typeof AddNumberBody>
+
+export const PatchNumberBody = Type.Object(
+  { state: Type.Optional(State), weight: Type.Optional(Weight), label: Type.Optional(Label) },
+  { additionalProperties: false, minProperties: 1 },
+)
+export type PatchNumberBody = Static<typeof PatchNumberBody>
+
+export const ForceQuery = Type.Object({
+  force: Type.Optional(Type.Boolean({ description: 'Allow a change that leaves no number to allocate, or revives a retired one' })),
+})
+
+export const SyncQuery = Type.Object({
+  dryRun: Type.Optional(Type.Boolean({ description: 'Report what would change; change nothing' })),
+})
+
+export const SyncReport = Type.Object({
+  dryRun: Type.Boolean(),
+  updated: Type.Array(Type.Object({
+    e164: Type.String(),
+    changes: Type.Array(Type.Object({ field: Type.String(), from: Type.String(), to: Type.String() })),
+  }), { description: 'Pool numbers whose voice URL, fallback URL or status callback were (or, dry, would be) pointed at this service' }),
+  unchanged: Type.Array(Type.String()),
+  missingInAccount: Type.Array(Type.String(), { description: 'Pool numbers the Twilio account does not have: calls to them never reach us' }),
+  notInPool: Type.Array(Type.String(), { description: 'Account numbers outside the pool: left alone' }),
+  onTrunk: Type.Array(Type.String(), { description: 'Pool numbers routed to a SIP trunk, where voice URLs are ignored: fix by hand' }),
+})
+export type SyncReport = Static<typeof SyncReport>
+
+export const LockParams = Type.Object({
+  phoneNumber: Type.String({ minLength: 1, maxLength: 32, description: 'The registered number: 10–11 domestic digits or +81 E.164' }),
+})
+export const LockQuery = Type.Object({ tenant: Type.String({ minLength: 1, maxLength: 64, description: 'The tenant (bank) whose lock this is' }) })
+
+export const LockBody = Type.Object({
+  tenant: Type.String(),
+  phoneNumber: Type.Object({ masked: Type.String({ description: 'R1: never the full number' }) }),
+  locked: Type.Boolean(),
+  lockedUntil: Type.Optional(Iso),
+  failures: Type.Integer({ description: 'Failed verifications counted today (Japan day), R11' }),
+  lifted: Type.Optional(Type.Boolean({ description: 'DELETE: whether a lock was in force and is now lifted' })),
+})
+export type LockBody = Static<typeof LockBody>
+
+export const AuditQuery = Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 50 })) })
+
+export const AuditList = Type.Object({
+  entries: Type.Array(Type.Object({
+    at: Iso,
+    actor: Type.String({ description: "The admin token's name" }),
+    action: Type.String(),
+    target: Type.Optional(Type.String()),
+    before: Type.Optional(Type.Unknown()),
+    after: Type.Optional(Type.Unknown()),
+  })),
+}, { description: 'Newest first' })
