@@ -26,7 +26,11 @@ environment:
 
 const STATES = ['active', 'draining', 'quarantined', 'retired']
 
-class UsageError extends Error {}
+class UsageError extends Error {
+  constructor(message: string, readonly showUsage = true) {
+    super(message)
+  }
+}
 
 const OPTIONS = {
   json: { type: 'boolean' }, url: { type: 'string' }, help: { type: 'boolean', short: 'h' },
@@ -54,7 +58,7 @@ const path = (segment: string) => encodeURIComponent(segment)
 
 async function admin(url: string, [group, action, arg]: string[], v: Values): Promise<Output> {
   const token = process.env.CALLVERIFY_ADMIN_TOKEN
-  if (!token) throw new UsageError('set CALLVERIFY_ADMIN_TOKEN to an admin token (one of the service\'s ADMIN_TOKENS)')
+  if (!token) throw new UsageError('set CALLVERIFY_ADMIN_TOKEN to an admin token (one of the service\'s ADMIN_TOKENS)', false)
   const api = adminClient(url, token)
   const key = `${group} ${action ?? ''}`.trim()
   switch (key) {
@@ -142,7 +146,7 @@ async function main(argv: string[]): Promise<number> {
     return out.exitCode ?? 0
   } catch (error) {
     if (error instanceof UsageError) {
-      console.error(`callverify: ${error.message}\n\n${USAGE}`)
+      console.error(`callverify: ${error.message}${error.showUsage ? `\n\n${USAGE}` : ''}`)
       return 2
     }
     if (error instanceof Unreachable) {
