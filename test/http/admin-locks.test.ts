@@ -1,4 +1,6 @@
+import { Writable } from 'node:stream'
 import { afterEach, describe, expect, it } from 'vitest'
+import { loggerOptions } from '../../src/logging.js'
 import { ADMIN_TOKEN, API_KEY, STORE_KINDS, bearer, buildTestApp, type TestApp } from '../support/app.js'
 
 // /admin/locks (staff help with the day lock, R11), /admin/audit, and the admin auth of every
@@ -49,6 +51,18 @@ for (const kind of STORE_KINDS) {
       const audit = await t.app.inject({ url: '/admin/audit', headers: admin })
       expect(audit.json().entries[1]).toMatchObject({ actor: 'alice', action: 'locks.clear', target: 'demo:*******5678', before: { locked: true, failures: 2 }, after: { locked: false } })
       expect(audit.body).not.toContain('12345678')
+    })
+
+    it('GET/DELETE — the number reaches no log line, in any form', async () => {
+      const lines: string[] = []
+      const stream = new Writable({ write(chunk, _encoding, done) { lines.push(String(chunk)); done() } })
+      t = await buildTestApp(kind, { deps: { logger: { ...(loggerOptions('debug') as object), stream } } })
+      for (const phone of [PHONE, '+819012345678', '0901234567x']) {
+        await lock('GET', phone)
+        await lock('DELETE', phone)
+      }
+      expect(lines.length).toBeGreaterThan(0)
+      for (const form of ['12345678', '0901234567x']) expect(lines.join('\n')).not.toContain(form)
     })
 
     it('GET/DELETE — invalid numbers → 400 INVALID_PHONE_NUMBER without echoing them; unknown or missing tenant → 400', async () => {
