@@ -33,8 +33,11 @@ export default async function webhookRoutes(app: FastifyInstance): Promise<void>
   const held = new HeldCalls(metrics.heldCalls)
   const signed = new WeakSet<FastifyRequest>()
 
-  // app.close() runs preClose before it closes the listener, and waits for open requests after:
-  // every held caller hears the reject now, and a call still on its way to the store skips the ring.
+  // Held answers survive shutdown (CONTRACT "voice"). app.close() marks the app closing, runs
+  // preClose, closes the listener and waits for open requests, then runs onClose. Here every held
+  // caller hears the reject at once; a call still on its way to the store skips the ring. A new
+  // call from now on is refused (fastify's 503 while the listener is still open, then a refused
+  // connection), so Twilio requests the fallback URL, which the load balancer sends elsewhere.
   app.addHook('preClose', async () => {
     const released = held.releaseAll()
     if (released > 0) app.log.info({ released }, 'shutdown: answered held calls')
