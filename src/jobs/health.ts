@@ -59,6 +59,7 @@ export async function startHealthScheduler(options: {
   queue.on('error', options.onError)
   const worker = new Worker(HEALTH_QUEUE, async () => options.run(), { connection: connections[1]!, prefix: options.prefix, concurrency: 1 })
   worker.on('error', options.onError)
+  worker.on('failed', (_job, error) => options.onError(error))
   await queue.upsertJobScheduler(SCHEDULER_ID, { every: options.everyMs }, {
     name: 'check',
     opts: { removeOnComplete: { count: 50 }, removeOnFail: { count: 50 } },

@@ -40,7 +40,7 @@ export default fp(async (app) => {
   if (config.store === 'redis') {
     const scheduler = await startHealthScheduler({
       url: config.redisUrl, prefix: `${config.keyPrefix}bull`, everyMs, run,
-      onError: (err) => log.warn({ err: err.message }, 'health queue connection error'),
+      onError: (err) => log.warn({ err: err.message }, 'pool health job or its connection failed'),
     })
     health.queue = scheduler.queue
     app.addHook('onClose', async () => scheduler.close())
