@@ -16,6 +16,8 @@ import metrics, { createMetrics } from './plugins/metrics.js'
 import health from './plugins/health.js'
 import queuesDashboard from './http/admin/queues.js'
 import { instrumentStore } from './store/timed.js'
+import pressure from './plugins/pressure.js'
+import rateLimits from './plugins/ratelimit.js'
 import { ErrorBody } from './http/schemas/common.js'
 import v1Routes from './http/v1.js'
 import { StatusWatch } from './http/watch.js'
@@ -29,6 +31,8 @@ export interface AppDeps {
   /** The app's clock for service hours (the store judges windows by its own). */
   clock?: () => number
   calendar?: ServiceCalendar
+  /** An extra overload signal for R13 (tests inject congestion with it). */
+  congested?: () => boolean
   logger?: FastifyServerOptions['logger']
 }
 
@@ -74,6 +78,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
     bodyLimit: 64 * 1024,
     return503OnClosing: true,
+    trustProxy: config.trustProxy,
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: false } },
     // Bad URLs and bodies the framework refuses answer in the contract's shape too.
     frameworkErrors: (error, _request, reply) => {
@@ -119,6 +124,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' })
 
   await app.register(metrics, { metrics: instruments })
+  // Before the routes: both attach to routes as they are registered.
+  await app.register(pressure, { ...config.pressure, ...(deps.congested ? { congested: deps.congested } : {}) })
+  await app.register(rateLimits)
   await app.register(opsRoutes)
   await app.register(v1Routes, { prefix: '/v1' })
   await app.register(adminRoutes, { prefix: '/admin' })

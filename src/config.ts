@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs'
+import { parseServiceCalendar, type ServiceCalendar } from './domain/calendar.js'
 import { normalizePoolNumber } from './domain/phone.js'
 
 // Environment → typed config, parsed once (CONTRACT.md "Configuration"). Dev defaults make
@@ -23,6 +25,15 @@ export interface RateLimits {
   perClientAddress: number
 }
 
+/** R13: under-pressure thresholds; 0 turns one off. */
+export interface PressureLimits {
+  maxEventLoopDelayMs: number
+  maxHeapUsedBytes: number
+  maxRssBytes: number
+  /** 0–1, over each one-second sample. */
+  maxEventLoopUtilization: number
+}
+
 export interface Config {
   port: number
   host: string
@@ -40,6 +51,9 @@ export interface Config {
   retentionHours: number
   serviceCalendarFile?: string
   rateLimits: RateLimits
+  pressure: PressureLimits
+  /** fastify's trustProxy: behind a load balancer the client address comes from X-Forwarded-For. */
+  trustProxy: boolean | string | ((address: string, hop: number) => boolean)
   /** The pool health job: a number handed out this many times without a call is silent. */
   health: { silentAfter: number; intervalSeconds: number }
   production: boolean
@@ -74,6 +88,22 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
     return fallback
   }
   return value
+}
+
+function fraction(env: Env, name: string, fallback: number, problems: string[]): number {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  const value = Number(raw)
+  if (!Number.isFinite(value) || value < 0 || value > 1) problems.push(`${name} must be a number from 0 to 1 (got "${raw}")`)
+  return Number.isFinite(value) ? value : fallback
+}
+
+/** TRUST_PROXY: unset (trust nobody), true, a hop count, or addresses/CIDRs comma separated. */
+function trustProxy(raw: string | undefined): Config['trustProxy'] {
+  if (!raw || raw === 'false') return false
+  if (raw === 'true') return true
+  const hops = /^\d+$/.test(raw) ? Number(raw) : undefined
+  return hops === undefined ? raw : (_address, hop) => hop < hops
 }
 
 function list(raw: string): string[] {
@@ -141,6 +171,13 @@ export function loadConfig(env: Env = process.env): Config {
       perPhoneNumber: integer(env, 'RATE_LIMIT_PHONE_PER_HOUR', 20, 1, 1_000_000, problems),
       perClientAddress: integer(env, 'RATE_LIMIT_CLIENT_PER_MINUTE', 300, 1, 1_000_000, problems),
     },
+    pressure: {
+      maxEventLoopDelayMs: integer(env, 'MAX_EVENT_LOOP_DELAY_MS', 1000, 0, 60_000, problems),
+      maxHeapUsedBytes: integer(env, 'MAX_HEAP_USED_BYTES', 0, 0, Number.MAX_SAFE_INTEGER, problems),
+      maxRssBytes: integer(env, 'MAX_RSS_BYTES', 0, 0, Number.MAX_SAFE_INTEGER, problems),
+      maxEventLoopUtilization: fraction(env, 'MAX_EVENT_LOOP_UTILIZATION', 0.98, problems),
+    },
+    trustProxy: trustProxy(env.TRUST_PROXY),
     health: {
       silentAfter: integer(env, 'HEALTH_SILENT_AFTER', 20, 1, 1_000_000, problems),
       intervalSeconds: integer(env, 'HEALTH_INTERVAL_SECONDS', 60, 1, 86_400, problems),
@@ -153,6 +190,28 @@ export function loadConfig(env: Env = process.env): Config {
   if (production) problems.push(...productionProblems(env))
   if (problems.length > 0) throw new ConfigError(problems)
   return config
+}
+
+/** R12: the SERVICE_CALENDAR file, read and checked at start; a bad one names the file and the field. */
+export function loadServiceCalendar(file: string): ServiceCalendar {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (error) {
+    throw new ConfigError([`SERVICE_CALENDAR: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)})`])
+  }
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch (error) {
+    throw new ConfigError([`SERVICE_CALENDAR ${file} is not JSON: ${(error as Error).message}`])
+  }
+  try {
+    return parseServiceCalendar(json)
+  } catch (error) {
+    // parseServiceCalendar names the field: "service calendar: rules[1].start must be …"
+    throw new ConfigError([`SERVICE_CALENDAR ${file}: ${(error as Error).message}`])
+  }
 }
 
 /** NODE_ENV=production refuses to start while a credential is missing or still a dev default. */

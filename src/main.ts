@@ -1,8 +1,7 @@
 import closeWithGrace from 'close-with-grace'
-import { readFileSync } from 'node:fs'
 import { buildApp } from './app.js'
-import { ConfigError, loadConfig, type Config } from './config.js'
-import { parseServiceCalendar, SEED_CALENDAR } from './domain/calendar.js'
+import { ConfigError, loadConfig, loadServiceCalendar, type Config } from './config.js'
+import { SEED_CALENDAR, type ServiceCalendar } from './domain/calendar.js'
 import { createMemoryStore } from './store/memory.js'
 import { createRedisStore } from './store/redis/index.js'
 import type { Store } from './store/types.js'
@@ -15,15 +14,16 @@ export async function createStore(config: Config): Promise<Store> {
   return config.store === 'redis' ? createRedisStore({ ...common, url: config.redisUrl, keyPrefix: config.keyPrefix }) : createMemoryStore(common)
 }
 
-export function loadCalendar(config: Config) {
-  if (!config.serviceCalendarFile) return SEED_CALENDAR
-  return parseServiceCalendar(JSON.parse(readFileSync(config.serviceCalendarFile, 'utf8')))
+export function loadCalendar(config: Config): ServiceCalendar {
+  return config.serviceCalendarFile ? loadServiceCalendar(config.serviceCalendarFile) : SEED_CALENDAR
 }
 
 async function main(): Promise<void> {
   let config: Config
+  let calendar: ServiceCalendar
   try {
     config = loadConfig()
+    calendar = loadCalendar(config)
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(`callverify: ${error.message}`)
@@ -33,7 +33,7 @@ async function main(): Promise<void> {
   }
   const store = await createStore(config)
   await store.ensurePoolNumbers(config.poolNumbers)
-  const app = await buildApp({ config, store, calendar: loadCalendar(config) })
+  const app = await buildApp({ config, store, calendar })
   app.addHook('onClose', async () => store.close())
   closeWithGrace({ delay: 15_000 }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'closing after an error')

@@ -1,0 +1,45 @@
+import fp from 'fastify-plugin'
+import underPressure from '@fastify/under-pressure'
+import type { PressureLimits } from '../config.js'
+import { CallverifyError } from '../domain/errors.js'
+
+// R13: an overloaded instance tells the backend and the frontend so (503 CONGESTED, the seed's
+// 「ただ今受付が混雑しております…」) instead of answering late. Only /v1 is refused: a carrier
+// webhook passes, because a call inside an open window must still verify and the voice answer is
+// a reject anyway; /healthz, /readyz and /metrics stay up so operators can see the overload.
+
+export interface PressureOptions extends PressureLimits {
+  /** One more overload signal, checked every CHECK_INTERVAL_MS (tests flip it to inject pressure). */
+  congested?: () => boolean
+}
+
+const RETRY_AFTER_SECONDS = 10
+const SAMPLE_INTERVAL_MS = 1000
+const CHECK_INTERVAL_MS = 50
+// Start-up (compiling schemas, connecting) keeps the loop busy: its samples say nothing about load.
+const WARM_UP_MS = 2 * SAMPLE_INTERVAL_MS
+
+export default fp<PressureOptions>(async (app, options) => {
+  const { congested } = options
+  let warmUntil = Infinity
+  app.addHook('onReady', async () => {
+    warmUntil = Date.now() + WARM_UP_MS
+  })
+  await app.register(underPressure, {
+    maxEventLoopDelay: options.maxEventLoopDelayMs,
+    maxHeapUsedBytes: options.maxHeapUsedBytes,
+    maxRssBytes: options.maxRssBytes,
+    maxEventLoopUtilization: options.maxEventLoopUtilization,
+    // The last sample, not the average since start: recovery must show within a second or two.
+    eventLoopUtilizationMode: 'interval',
+    sampleInterval: SAMPLE_INTERVAL_MS,
+    ...(congested ? { healthCheck: async () => !congested(), healthCheckInterval: CHECK_INTERVAL_MS } : {}),
+    // Resolving lets the request through; rejecting answers it through the one error handler.
+    pressureHandler: async (request, _reply, type) => {
+      if (type !== 'healthCheck' && Date.now() < warmUntil) return
+      if (request.routeOptions.url?.startsWith('/v1/')) {
+        throw new CallverifyError('CONGESTED', {}, { retryAfterSeconds: RETRY_AFTER_SECONDS })
+      }
+    },
+  })
+}, { name: 'pressure' })
