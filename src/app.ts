@@ -20,6 +20,8 @@ import pressure from './plugins/pressure.js'
 import rateLimits from './plugins/ratelimit.js'
 import { ErrorBody } from './http/schemas/common.js'
 import v1Routes from './http/v1.js'
+import eventsRoutes from './http/events.js'
+import jobs from './jobs/plugin.js'
 import { StatusWatch } from './http/watch.js'
 import webhookRoutes from './http/webhooks.js'
 import { loggerOptions } from './logging.js'
@@ -69,15 +71,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Store time and verification outcomes are measured at the store boundary (store/timed.ts).
   const instruments = createMetrics(() => store.listNumbers())
   const store = instrumentStore(deps.store, instruments)
-  // A request id only ties log lines together: a random prefix per app and a counter, since
-  // randomBytes on every request was 4 % of a status poll's CPU (npm run bench).
-  const requestIdPrefix = randomToken(6)
-  let requests = 0
   const app = Fastify({
     logger: deps.logger ?? loggerOptions(config.logLevel),
     // One line per request, written in onResponse below, instead of fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
-    genReqId: () => `${requestIdPrefix}${(++requests).toString(36)}`,
+    genReqId: () => randomToken(9),
     requestTimeout: REQUEST_TIMEOUT_MS,
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
     bodyLimit: 64 * 1024,
@@ -128,11 +126,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' })
 
   await app.register(metrics, { metrics: instruments })
+  await app.register(jobs)
   // Before the routes: both attach to routes as they are registered.
   await app.register(pressure, { ...config.pressure, ...(deps.congested ? { congested: deps.congested } : {}) })
   await app.register(rateLimits)
   await app.register(opsRoutes)
   await app.register(v1Routes, { prefix: '/v1' })
+  await app.register(eventsRoutes, { prefix: '/v1' })
   await app.register(adminRoutes, { prefix: '/admin' })
   await app.register(health)
   await app.register(queuesDashboard, { prefix: '/admin/queues' })

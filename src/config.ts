@@ -56,6 +56,10 @@ export interface Config {
   trustProxy: boolean | string | ((address: string, hop: number) => boolean)
   /** The pool health job: a number handed out this many times without a call is silent. */
   health: { silentAfter: number; intervalSeconds: number }
+  /** Event callbacks (src/jobs/callbacks.ts): delivery timeout, retry schedule, private targets (dev only). */
+  callbacks: { allowPrivate: boolean; timeoutMs: number; attempts: number; backoffMs: number; backoffCapMs: number }
+  /** SSE: a comment line this often keeps proxies from closing an idle stream. */
+  sseHeartbeatMs: number
   production: boolean
   /** /demo is served in dev, or in production only with DEMO=1. */
   demo: boolean
@@ -182,6 +186,8 @@ export function loadConfig(env: Env = process.env): Config {
       silentAfter: integer(env, 'HEALTH_SILENT_AFTER', 20, 1, 1_000_000, problems),
       intervalSeconds: integer(env, 'HEALTH_INTERVAL_SECONDS', 60, 1, 86_400, problems),
     },
+    callbacks: callbackConfig(env, production, problems),
+    sseHeartbeatMs: integer(env, 'SSE_HEARTBEAT_MS', 15_000, 10, 120_000, problems),
     production,
     demo: !production || env.DEMO === '1',
     logLevel: env.LOG_LEVEL || 'info',
@@ -226,4 +232,30 @@ function productionProblems(env: Env): string[] {
   }
   if (!env.PUBLIC_BASE_URL) problems.push('PUBLIC_BASE_URL is required in production (the carrier signs requests to it)')
   return problems
+}
+
+/** How long a failing callback keeps being retried: capped exponential, as src/jobs/queue.ts computes it. */
+export function retrySpanMs(c: Config['callbacks']): number {
+  let total = 0
+  for (let retry = 1; retry < c.attempts; retry++) total += Math.min(c.backoffCapMs, c.backoffMs * 2 ** (retry - 1))
+  return total
+}
+
+/** CONTRACT "Event callbacks": never private or loopback targets in production, retried for at least an hour. */
+function callbackConfig(env: Env, production: boolean, problems: string[]): Config['callbacks'] {
+  const raw = env.CALLBACK_ALLOW_PRIVATE
+  if (raw !== undefined && raw !== '' && !['true', 'false', '1', '0'].includes(raw)) problems.push(`CALLBACK_ALLOW_PRIVATE must be true or false (got "${raw}")`)
+  const callbacks = {
+    // Dev default: the demo and the tests receive callbacks on localhost.
+    allowPrivate: raw === undefined || raw === '' ? !production : raw === 'true' || raw === '1',
+    timeoutMs: integer(env, 'CALLBACK_TIMEOUT_MS', 5000, 50, 30_000, problems),
+    attempts: integer(env, 'CALLBACK_ATTEMPTS', 15, 1, 100, problems),
+    backoffMs: integer(env, 'CALLBACK_BACKOFF_MS', 2000, 10, 3_600_000, problems),
+    backoffCapMs: integer(env, 'CALLBACK_BACKOFF_CAP_MS', 600_000, 10, 86_400_000, problems),
+  }
+  if (production && callbacks.allowPrivate) problems.push('CALLBACK_ALLOW_PRIVATE cannot be true in production (callbacks never go to private or loopback addresses)')
+  if (production && retrySpanMs(callbacks) < 3_600_000) {
+    problems.push(`CALLBACK_ATTEMPTS/CALLBACK_BACKOFF_MS/CALLBACK_BACKOFF_CAP_MS retry for ${Math.round(retrySpanMs(callbacks) / 1000)} s; production retries for at least an hour`)
+  }
+  return callbacks
 }

@@ -4,6 +4,7 @@ import auditRoutes from './audit.js'
 import lockRoutes from './locks.js'
 import numberRoutes from './numbers.js'
 import syncRoutes from './sync.js'
+import callbackRoutes from './callbacks.js'
 import maintenanceRoutes from './maintenance.js'
 
 // Operations staff (CONTRACT.md "/admin"): every route behind an admin token. Each part
@@ -15,4 +16,5 @@ export default async function adminRoutes(app: FastifyInstance): Promise<void> {
   await app.register(lockRoutes)
   await app.register(auditRoutes)
   await app.register(maintenanceRoutes)
+  await app.register(callbackRoutes)
 }

@@ -1,0 +1,111 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { ServerResponse } from 'node:http'
+import { Type } from 'typebox'
+import { CallverifyError } from '../domain/errors.js'
+import { isTerminal, type Verification, type VerificationStatus } from '../domain/verification.js'
+import { bearerToken, sameSecret, unauthorized } from './auth.js'
+import { presentVerification } from './present.js'
+import { BearerAuth, errorResponses } from './schemas/common.js'
+import { IdParams } from './schemas/v1.js'
+
+// GET /v1/verifications/:id/events (CONTRACT): server-sent events for the frontend's
+// EventSource. The stream listens to the same per-instance fan-out as the long-poll
+// (app.watch, fed by the store's status events from every instance), re-reads the
+// verification on each event, and ends after a terminal status.
+
+export default async function eventsRoutes(fastify: FastifyInstance): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
+  const open = new Set<ServerResponse>()
+  // Streams never end by themselves before the window does: end them so close() can finish.
+  app.addHook('preClose', async () => {
+    for (const res of open) res.end()
+  })
+
+  /** The owning tenant's API key, or this verification's poll token (?token= for EventSource). */
+  function authorize(request: FastifyRequest, v: Verification): void {
+    const tenant = app.apiKeys.match(bearerToken(request))
+    if (tenant !== undefined) {
+      if (tenant !== v.tenant) throw new CallverifyError('NOT_FOUND')
+      request.tenant = tenant
+      return
+    }
+    const token = bearerToken(request)
+    if (token === undefined || !sameSecret(token, Buffer.from(v.pollTokenHash, 'hex'))) throw unauthorized()
+  }
+
+  app.get('/verifications/:id/events', {
+    schema: {
+      tags: ['v1'], summary: 'Server-sent status events until a terminal status', security: BearerAuth,
+      params: IdParams, querystring: Type.Object({ token: Type.Optional(Type.String()) }),
+      response: {
+        200: Type.String({ description: 'text/event-stream: `event: status` with the GET body' }),
+        204: Type.Null({ description: 'An EventSource reconnecting after the terminal event it already has' }),
+        ...errorResponses(401, 404, 429),
+      },
+    },
+    config: { rateLimitKind: 'poll' },
+  }, async (request, reply) => {
+    const { id } = request.params
+    request.verificationId = id
+    const found = await app.store.getVerification(id)
+    if (!found) throw new CallverifyError('NOT_FOUND')
+    authorize(request, found.verification)
+    // An EventSource reconnects after a stream ends; 204 tells it the story is over (the
+    // last event it saw, by id, is already this terminal status).
+    if (isTerminal(found.verification.status) && request.headers['last-event-id'] === found.verification.status) {
+      return reply.code(204).send(null)
+    }
+
+    reply.hijack()
+    const res = reply.raw
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no', // nginx: do not buffer the stream
+    })
+    open.add(res)
+    let last: VerificationStatus | undefined
+    let ended = false
+    let windowTimer: NodeJS.Timeout | undefined
+
+    const end = () => {
+      if (ended) return
+      ended = true
+      stop()
+      clearInterval(heartbeat)
+      clearTimeout(windowTimer)
+      open.delete(res)
+      res.end()
+    }
+
+    // Reads run one after another, so events go out in the order the store made them.
+    let reading: Promise<void> = Promise.resolve()
+    const send = () => {
+      reading = reading.then(async () => {
+        if (ended) return
+        const read = await app.store.getVerification(id)
+        if (!read || ended) return end()
+        const v = read.verification
+        if (v.status !== last) {
+          last = v.status
+          res.write(`id: ${v.status}\nevent: status\ndata: ${JSON.stringify(presentVerification(v, read.now))}\n\n`)
+        }
+        if (isTerminal(v.status)) return end()
+        // Wake at the window end even if no expiry event comes: the read itself expires it.
+        clearTimeout(windowTimer)
+        windowTimer = setTimeout(send, Math.max(0, v.expiresAt - read.now) + 50)
+      }).catch((err: Error) => {
+        request.log.warn({ err: err.message, verificationId: id }, 'event stream ended by a store error')
+        end()
+      })
+    }
+
+    // Listen before the first read, so a change made in between is not missed.
+    const stop = app.watch.listen(id, send)
+    const heartbeat = setInterval(() => res.write(': ping\n\n'), app.config.sseHeartbeatMs)
+    res.on('close', end)
+    send()
+  })
+}

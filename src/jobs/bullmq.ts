@@ -1,0 +1,130 @@
+import { DelayedError, Queue, UnrecoverableError, Worker, type Job, type WorkerOptions } from 'bullmq'
+import { Redis } from 'ioredis'
+import { FAILED_CAP, DEDUP_MS, Permanent, Postpone, retryDelay, type Backoff, type JobHandler, type JobQueue } from './queue.js'
+
+// The JobQueue of Redis mode. Jobs live in Redis under `<REDIS_KEY_PREFIX>bull`, so any
+// instance's worker may run a job another instance added, and a job survives the instance:
+// a worker killed mid-job loses its lock, and BullMQ's stalled check hands the job to another.
+
+export interface BullQueueOptions {
+  url: string
+  /** BullMQ's own key prefix (it refuses ioredis keyPrefix). */
+  prefix: string
+  /** Overrides for tests (lockDuration, stalledInterval) and tuning. */
+  worker?: Partial<WorkerOptions>
+  onError?: (error: Error) => void
+  /** How long close() waits for running jobs before it drops the connections. */
+  closeTimeoutMs?: number
+}
+
+// BullMQ's backoff options carry only {type, delay}; our cap rides in the type name and the
+// worker's custom strategy reads it back, so both queue kinds share retryDelay().
+const CAPPED = 'capped-exponential:'
+
+function toBullBackoff(backoff: Backoff | undefined) {
+  if (!backoff) return undefined
+  if (backoff.type === 'exponential' && backoff.cap !== undefined) return { type: `${CAPPED}${backoff.cap}`, delay: backoff.delay }
+  return { type: backoff.type, delay: backoff.delay }
+}
+
+function backoffStrategy(attemptsMade: number, type?: string, _error?: Error, job?: { opts: { backoff?: number | { delay?: number } } }): number {
+  const delay = typeof job?.opts.backoff === 'object' ? job.opts.backoff.delay ?? 0 : 0
+  const cap = type?.startsWith(CAPPED) ? Number(type.slice(CAPPED.length)) : undefined
+  return retryDelay({ type: 'exponential', delay, ...(cap !== undefined ? { cap } : {}) }, attemptsMade)
+}
+
+// Workers block on Redis: BullMQ requires maxRetriesPerRequest null; the queue's adds happen
+// off the request path (a status event), so they too may wait for Redis to come back.
+function connect(url: string, onError: (error: Error) => void): Redis {
+  const redis = new Redis(url, { maxRetriesPerRequest: null, enableOfflineQueue: true, retryStrategy: (times) => Math.min(200 * times, 2000) })
+  redis.on('error', onError)
+  return redis
+}
+
+export function createBullQueue<T>(name: string, options: BullQueueOptions): JobQueue<T> {
+  const onError = options.onError ?? (() => {})
+  const connections: Redis[] = [connect(options.url, onError)]
+  const queue = new Queue<T>(name, { connection: connections[0]!, prefix: options.prefix })
+  queue.on('error', onError)
+  let worker: Worker<T> | undefined
+
+  return {
+    name,
+    async add(jobName, data, opts = {}) {
+      const backoff = toBullBackoff(opts.backoff)
+      // (BullMQ's generics want the data and name types spelt out; ours are plain.)
+      await (queue as Queue).add(jobName, data, {
+        ...(opts.jobId !== undefined ? { jobId: opts.jobId } : {}),
+        ...(opts.delay !== undefined ? { delay: Math.max(0, Math.round(opts.delay)) } : {}),
+        attempts: opts.attempts ?? 1,
+        ...(backoff ? { backoff } : {}),
+        // Kept an hour after success so a late duplicate add (another instance) stays deduped.
+        removeOnComplete: { age: DEDUP_MS / 1000, count: 10_000 },
+        removeOnFail: { count: FAILED_CAP },
+      })
+    },
+
+    work(handler: JobHandler<T>, workOptions = {}) {
+      const connection = connect(options.url, onError)
+      connections.push(connection)
+      worker = new Worker<T>(name, async (job: Job<T>, token?: string) => {
+        const attempts = job.opts.attempts ?? 1
+        try {
+          await handler(job.data, { id: job.id ?? '', name: job.name, attempt: job.attemptsMade + 1, attempts })
+        } catch (error) {
+          if (error instanceof Postpone) {
+            await job.moveToDelayed(Date.now() + error.ms, token)
+            throw new DelayedError()
+          }
+          if (error instanceof Permanent) throw new UnrecoverableError(error.message)
+          throw error
+        }
+      }, {
+        connection,
+        prefix: options.prefix,
+        concurrency: workOptions.concurrency ?? 1,
+        settings: { backoffStrategy },
+        ...options.worker,
+      })
+      worker.on('error', onError)
+    },
+
+    async depth() {
+      const counts = await queue.getJobCounts('waiting', 'delayed', 'prioritized')
+      return Object.values(counts).reduce((a, b) => a + b, 0)
+    },
+
+    async failed(limit) {
+      const jobs = (await queue.getFailed(0, Math.max(0, limit - 1))) as Job<T>[]
+      return jobs.map((job) => ({
+        id: job.id ?? '',
+        name: job.name,
+        data: job.data,
+        attempts: job.attemptsMade,
+        error: job.failedReason,
+        failedAt: job.finishedOn ?? job.timestamp,
+      }))
+    },
+
+    async isPending(jobId) {
+      const state = await queue.getJobState(jobId)
+      return state !== 'completed' && state !== 'failed' && state !== 'unknown'
+    },
+
+    async close() {
+      // The worker first: it finishes the jobs it holds (a delivery has its own timeout). With
+      // Redis away a graceful close would wait for it forever: past the grace, just drop the
+      // connections; a job left active is recovered as stalled by another worker.
+      const graceful = (async () => {
+        await worker?.close()
+        await queue.close()
+      })()
+      let timer: NodeJS.Timeout | undefined
+      const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), options.closeTimeoutMs ?? 10_000)))
+      const ended = await Promise.race([graceful.then(() => 'closed' as const), late])
+      clearTimeout(timer)
+      if (ended === 'late') graceful.catch(() => {})
+      await Promise.all(connections.map((c) => (ended === 'late' ? c.disconnect() : c.quit().then(() => {}, () => c.disconnect()))))
+    },
+  }
+}
