@@ -23,12 +23,17 @@ export function randomToken(bytes: number): string {
   return randomBytes(bytes).toString('base64url')
 }
 
+/** The `Authorization: Bearer` credential. API keys and admin tokens come only this way. */
 export function bearerToken(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization
-  if (typeof header === 'string') {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header)
-    if (match) return match[1]
-  }
+  if (typeof header !== 'string') return undefined
+  return /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1]
+}
+
+/** The Bearer header, or `?token=` where a browser cannot send headers (EventSource, the queues dashboard). */
+export function headerOrQueryToken(request: FastifyRequest): string | undefined {
+  const header = bearerToken(request)
+  if (header !== undefined) return header
   const query = request.query as { token?: unknown } | undefined
   return typeof query?.token === 'string' && query.token !== '' ? query.token : undefined
 }

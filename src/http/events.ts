@@ -4,7 +4,7 @@ import type { ServerResponse } from 'node:http'
 import { Type } from 'typebox'
 import { CallverifyError } from '../domain/errors.js'
 import { isTerminal, type Verification, type VerificationStatus } from '../domain/verification.js'
-import { bearerToken, sameSecret, unauthorized } from './auth.js'
+import { bearerToken, headerOrQueryToken, sameSecret, unauthorized } from './auth.js'
 import { presentVerification } from './present.js'
 import { BearerAuth, errorResponses } from './schemas/common.js'
 import { IdParams } from './schemas/v1.js'
@@ -30,7 +30,7 @@ export default async function eventsRoutes(fastify: FastifyInstance): Promise<vo
       request.tenant = tenant
       return
     }
-    const token = bearerToken(request)
+    const token = headerOrQueryToken(request)
     if (token === undefined || !sameSecret(token, Buffer.from(v.pollTokenHash, 'hex'))) throw unauthorized()
   }
 

@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { CallverifyError } from '../domain/errors.js'
 import { normalizeRegisteredNumber } from '../domain/phone.js'
 import { isTerminal, type Verification } from '../domain/verification.js'
-import { bearerToken, randomToken, sameSecret, sha256Hex, unauthorized } from './auth.js'
+import { bearerToken, headerOrQueryToken, randomToken, sameSecret, sha256Hex, unauthorized } from './auth.js'
 import { presentVerification } from './present.js'
 import { BearerAuth, errorResponses } from './schemas/common.js'
 import { CreateBody, GetQuery, IdParams, ServiceStatusBody, ServiceStatusQuery, VerificationBody } from './schemas/v1.js'
@@ -50,7 +50,7 @@ export default async function v1Routes(fastify: FastifyInstance): Promise<void> 
       request.tenant = tenant
       return { tenant }
     }
-    const token = bearerToken(request)
+    const token = headerOrQueryToken(request)
     if (token !== undefined && sameSecret(token, Buffer.from(v.pollTokenHash, 'hex'))) return { pollTokenFor: v }
     throw unauthorized()
   }
@@ -126,7 +126,7 @@ export default async function v1Routes(fastify: FastifyInstance): Promise<void> 
     if (tenant === undefined) {
       // A poll token is a valid credential, but not for confirm: say so rather than 401.
       const found = await store.getVerification(request.params.id)
-      const token = bearerToken(request)
+      const token = headerOrQueryToken(request)
       if (found && token !== undefined && sameSecret(token, Buffer.from(found.verification.pollTokenHash, 'hex'))) {
         throw new CallverifyError('FORBIDDEN', {}, { message: 'A poll token cannot confirm: the backend confirms with its API key' })
       }

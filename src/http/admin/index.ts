@@ -10,7 +10,8 @@ import maintenanceRoutes from './maintenance.js'
 // Operations staff (CONTRACT.md "/admin"): every route behind an admin token. Each part
 // registers here, one line each.
 export default async function adminRoutes(app: FastifyInstance): Promise<void> {
-  app.addHook('preHandler', requireAdmin)
+  // onRequest: a caller without a token hears 401 before anything reads its body.
+  app.addHook('onRequest', requireAdmin)
   await app.register(numberRoutes)
   await app.register(syncRoutes)
   await app.register(lockRoutes)

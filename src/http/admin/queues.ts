@@ -7,7 +7,7 @@ import { Queue } from 'bullmq'
 import { Redis } from 'ioredis'
 import { CallverifyError } from '../../domain/errors.js'
 import { HEALTH_QUEUE } from '../../jobs/health.js'
-import { bearerToken } from '../auth.js'
+import { headerOrQueryToken } from '../auth.js'
 import { sendError } from '../errors.js'
 import { audit } from './auth.js'
 
@@ -42,7 +42,8 @@ function sessionAdmin(app: FastifyInstance, request: FastifyRequest): string | u
 }
 
 async function authorize(this: FastifyInstance, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
-  const presented = bearerToken(request)
+  // A browser cannot send a Bearer header: the dashboard alone takes `?token=` once, then a cookie.
+  const presented = headerOrQueryToken(request)
   const admin = this.adminTokens.match(presented)
   if (admin !== undefined) {
     request.admin = admin
