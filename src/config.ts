@@ -179,7 +179,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxEventLoopDelayMs: integer(env, 'MAX_EVENT_LOOP_DELAY_MS', 1000, 0, 60_000, problems),
       maxHeapUsedBytes: integer(env, 'MAX_HEAP_USED_BYTES', 0, 0, Number.MAX_SAFE_INTEGER, problems),
       maxRssBytes: integer(env, 'MAX_RSS_BYTES', 0, 0, Number.MAX_SAFE_INTEGER, problems),
-      maxEventLoopUtilization: fraction(env, 'MAX_EVENT_LOOP_UTILIZATION', 0.98, problems),
+      maxEventLoopUtilization: fraction(env, 'MAX_EVENT_LOOP_UTILIZATION', 0, problems),
     },
     trustProxy: trustProxy(env.TRUST_PROXY),
     health: {

@@ -139,7 +139,7 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
       sweep(now)
       const key = lockKey(input.tenant, input.phoneNumber)
       let until = lockedUntil(input.tenant, input.phoneNumber, now)
-      if (until) throw refusalError(Refusal.Locked, { lockedUntil: until })
+      if (until) throw refusalError(Refusal.Locked, { lockedUntil: until, now })
       const changed: Verification[] = []
       // A new verification supersedes the tenant's older open one for this number; one whose
       // window already ran out ends as expired instead (R11 counts either way, at the latest here).
@@ -151,7 +151,7 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
         commit(older, after, now, changed)
       }
       until = lockedUntil(input.tenant, input.phoneNumber, now)
-      if (until) throw withChanged(refusalError(Refusal.Locked, { lockedUntil: until }), changed)
+      if (until) throw withChanged(refusalError(Refusal.Locked, { lockedUntil: until, now }), changed)
 
       const candidates = [...pool.values()].filter((n) => n.state === 'active' && n.weight > 0 && !openVerificationOn(input.phoneNumber, n.e164, now))
       const chosen = pickWeighted(candidates.map((n) => ({ key: n.e164, weight: n.weight })), input.random)

@@ -48,14 +48,15 @@ export function refusalOf(code: ErrorCode): Refusal {
   return refusal
 }
 
-export function refusalError(refusal: Refusal, details: { lockedUntil?: number } = {}): CallverifyError {
+/** `now` is the store's clock when the step ran: Retry-After counts from it, not from this instance's. */
+export function refusalError(refusal: Refusal, details: { lockedUntil?: number; now?: number } = {}): CallverifyError {
   const code = CODES[refusal]
   if (code === 'LOCKED') {
     const until = details.lockedUntil ?? 0
     return new CallverifyError(
       'LOCKED',
       { reasonCode: 'B84', lockedUntil: new Date(until).toISOString() },
-      { retryAfterSeconds: Math.max(1, Math.ceil((until - Date.now()) / 1000)) },
+      { retryAfterSeconds: Math.max(1, Math.ceil((until - (details.now ?? Date.now())) / 1000)) },
     )
   }
   if (code === 'POOL_EXHAUSTED') return new CallverifyError(code, {}, { retryAfterSeconds: 5 })

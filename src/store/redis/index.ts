@@ -148,7 +148,7 @@ function createStoreOn(redis: Redis, options: RedisStoreOptions, events: EventEm
       )
       if (reply.r === Refusal.Locked) {
         const changed = Array.isArray(reply.changed) ? reply.changed.map(toVerification) : []
-        throw withChanged(refusalError(Refusal.Locked, { lockedUntil: Number(reply.v.lockedUntil) }), changed)
+        throw withChanged(refusalError(Refusal.Locked, { lockedUntil: Number(reply.v.lockedUntil), now: reply.now }), changed)
       }
       return outcome(reply)
     },
