@@ -24,6 +24,7 @@ import eventsRoutes from './http/events.js'
 import jobs from './jobs/plugin.js'
 import { StatusWatch } from './http/watch.js'
 import webhookRoutes from './http/webhooks.js'
+import demoRoutes from './http/demo/routes.js'
 import { loggerOptions } from './logging.js'
 import type { Store } from './store/types.js'
 
@@ -141,5 +142,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(health)
   await app.register(queuesDashboard, { prefix: '/admin/queues' })
   await app.register(webhookRoutes, { prefix: '/webhooks/twilio' })
+  // Screens ③ and ④ for a bank's developers: dev, or DEMO=1 (its simulated calls stay dev-only).
+  if (config.demo) await app.register(demoRoutes, { prefix: '/demo' })
   return app
 }
