@@ -79,8 +79,12 @@ export default async function queuesDashboard(app: FastifyInstance): Promise<voi
   // Queue objects, and the jobs plugin keeps its queues behind its own interface.
   const connection = new Redis(app.config.redisUrl, { maxRetriesPerRequest: null }).on('error', () => {})
   const queues = names.map((name) => new Queue(name, { connection, prefix: `${app.config.keyPrefix}bull` }))
+  // Without a listener BullMQ prints every reconnect failure while Redis is away; the store reports outages.
+  for (const queue of queues) queue.on('error', (err) => app.log.debug({ err: { message: err.message } }, 'queues dashboard: Redis error'))
   app.addHook('onClose', async () => {
-    await Promise.all(queues.map((q) => q.close()))
+    // With Redis away a graceful close would wait for it: give up after a moment and drop the socket.
+    const closing = Promise.all(queues.map((q) => q.close())).catch(() => {})
+    await Promise.race([closing, new Promise((r) => setTimeout(r, 2000).unref())])
     await connection.quit().catch(() => connection.disconnect())
   })
 
