@@ -1,4 +1,6 @@
 import closeWithGrace from 'close-with-grace'
+import { realpathSync } from 'node:fs'
+import { pathToFileURL } from 'node:url'
 import { buildApp } from './app.js'
 import { ConfigError, loadConfig, loadServiceCalendar, type Config } from './config.js'
 import { SEED_CALENDAR, type ServiceCalendar } from './domain/calendar.js'
@@ -44,4 +46,5 @@ async function main(): Promise<void> {
   app.log.info({ store: config.store, publicBaseUrl: config.publicBaseUrl }, 'callverify is serving')
 }
 
-await main()
+// Run when started as the program; importable (createStore) by the bench and tests.
+if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) await main()
