@@ -60,6 +60,8 @@ export interface Config {
   callbacks: { allowPrivate: boolean; timeoutMs: number; attempts: number; backoffMs: number; backoffCapMs: number }
   /** SSE: a comment line this often keeps proxies from closing an idle stream. */
   sseHeartbeatMs: number
+  /** R3 as an event: how often the expiry sweep expires what is due (src/jobs/expiry.ts). */
+  expirySweepMs: number
   production: boolean
   /** /demo is served in dev, or in production only with DEMO=1. */
   demo: boolean
@@ -188,6 +190,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     callbacks: callbackConfig(env, production, problems),
     sseHeartbeatMs: integer(env, 'SSE_HEARTBEAT_MS', 15_000, 10, 120_000, problems),
+    expirySweepMs: integer(env, 'EXPIRY_SWEEP_MS', 1000, 100, 60_000, problems),
     production,
     demo: !production || env.DEMO === '1',
     logLevel: env.LOG_LEVEL || 'info',

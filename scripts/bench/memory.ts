@@ -3,13 +3,13 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { Redis } from 'ioredis'
 import { appEnv, BENCH_POOL, openVerifications, phoneNumbers, startServer, type BenchOptions, type Row } from './api.js'
 
-// Redis memory per pending verification: N creates through the API of a fresh app (so the
-// BullMQ expiry job and the rate-limit counters a create leaves behind count too), with
+// Redis memory per pending verification: N creates through the API of a fresh app (so
+// whatever a create leaves behind counts: the rate-limit counters, and any BullMQ job), with
 // MEMORY USAGE summed over every key under its prefix before the first create and after the
 // last. The difference over N is the cost of one pending verification: keys that exist
-// before (pool:n:*, pool:all, pool:active, BullMQ's meta keys) are shared and fall out of it;
-// keys that grow with N (the per-number pending sets, BullMQ's delayed set and event stream)
-// are counted in it.
+// before (pool:n:*, pool:all, pool:active, BullMQ's meta keys and the expiry sweep's schedule)
+// are shared and fall out of it; keys that grow with N (the per-number pending sets, any
+// BullMQ job and event stream) are counted in it.
 
 const N = 1000
 const TARGET_BYTES = 1024
@@ -49,7 +49,7 @@ async function usageByKind(redis: Redis, prefix: string): Promise<Usage> {
 const bytes = (usage: Usage, only?: (kind: string) => boolean) =>
   [...usage].filter(([kind]) => !only || only(kind)).reduce((sum, [, u]) => sum + u.bytes, 0)
 
-/** The expiry job is added after the create answers: wait until the key count stops moving. */
+/** Work a create sets off may land after it answers: wait until the key count stops moving. */
 async function settled(redis: Redis, prefix: string): Promise<Usage> {
   let last = -1
   for (;;) {
@@ -85,7 +85,7 @@ export async function benchMemory(options: BenchOptions): Promise<Row[]> {
       target: `≤ ${TARGET_BYTES} B`,
       pass: perVerification <= TARGET_BYTES,
       note:
-        `store keys ${store.toFixed(0)} B + BullMQ expiry job ${grown((k) => k.startsWith('bull:')).toFixed(0)} B + ` +
+        `store keys ${store.toFixed(0)} B + BullMQ ${grown((k) => k.startsWith('bull:')).toFixed(0)} B + ` +
         `rate-limit counters ${grown((k) => k === 'rl').toFixed(0)} B; by kind: ${perKind.join(', ')}; ` +
         `keys present before the first create (${bytes(before)} B in all) are shared and excluded`,
     }]

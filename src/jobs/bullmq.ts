@@ -89,6 +89,17 @@ export function createBullQueue<T>(name: string, options: BullQueueOptions): Job
       worker.on('error', onError)
     },
 
+    async repeat(jobName, data, everyMs) {
+      // Upserting by id is idempotent: every instance does it at start, one schedule results,
+      // and each tick's job is taken by one worker. A tick done is dropped (one a second would
+      // crowd the dashboard); a failed one stays there for a while.
+      await (queue as Queue).upsertJobScheduler(jobName, { every: everyMs }, {
+        name: jobName,
+        data,
+        opts: { attempts: 1, removeOnComplete: true, removeOnFail: { count: 100 } },
+      })
+    },
+
     async depth() {
       const counts = await queue.getJobCounts('waiting', 'delayed', 'prioritized')
       return Object.values(counts).reduce((a, b) => a + b, 0)

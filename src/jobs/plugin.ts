@@ -1,13 +1,12 @@
 import fp from 'fastify-plugin'
-import type { Verification } from '../domain/verification.js'
 import { createBullQueue } from './bullmq.js'
 import { callbackFor, callbackHandler, callbackJobOptions, type CallbackJob } from './callbacks.js'
-import { expiryHandler, expiryJobOptions, type ExpiryJob } from './expiry.js'
+import { expiryHandler, SWEEP_JOB, type ExpiryJob } from './expiry.js'
 import { createMemoryQueue, type JobQueue } from './queue.js'
 
 // The jobs of this instance: the queues (BullMQ in Redis mode, timers in memory mode), a worker
-// for each, and the two sources of work: lifecycle 'created' (expiry) and the store's status
-// events (callbacks). Queues and workers close in this plugin's onClose.
+// for each, and the two sources of work: the expiry sweep's schedule (expiry) and the store's
+// status events (callbacks). Queues and workers close in this plugin's onClose.
 
 export interface Jobs {
   callbacks: JobQueue<CallbackJob>
@@ -37,12 +36,7 @@ export default fp(async (app) => {
   app.decorate('jobs', jobs)
 
   jobs.callbacks.work(callbackHandler({ queue: jobs.callbacks, config, metrics, log }), { concurrency: 16 })
-  jobs.expiry.work(expiryHandler(store), { concurrency: 8 })
-
-  const onCreated = (v: Verification) => {
-    jobs.expiry.add('expire', { id: v.id }, expiryJobOptions(v)).catch((err: Error) => log.error({ err: err.message, verificationId: v.id }, 'expiry job not scheduled'))
-  }
-  app.lifecycle.on('created', onCreated)
+  jobs.expiry.work(expiryHandler(store, log), { concurrency: 1 })
 
   // Every instance receives every status event and enqueues its callback; the job id
   // (verification.status) makes the copies one job. Enqueueing only where the change happened
@@ -67,8 +61,10 @@ export default fp(async (app) => {
 
   app.addHook('onClose', async () => {
     unsubscribe()
-    app.lifecycle.off('created', onCreated)
     clearInterval(depth)
     await Promise.all([jobs.callbacks.close(), jobs.expiry.close()])
   })
+
+  // Every instance upserts the same schedule (idempotent); without it nothing expires unread.
+  await jobs.expiry.repeat(SWEEP_JOB, {}, config.expirySweepMs)
 }, { name: 'jobs', dependencies: ['metrics'] })

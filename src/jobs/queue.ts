@@ -46,6 +46,13 @@ export interface JobQueue<T> {
   add(name: string, data: T, options?: JobOptions): Promise<void>
   /** Starts this instance's worker for the queue. */
   work(handler: JobHandler<T>, options?: { concurrency?: number }): void
+  /**
+   * Adds a job named `name` every `everyMs`, once per period however many instances share the
+   * queue (BullMQ: a job scheduler upserted by id; memory: an unref'd interval that skips a
+   * tick while the last one runs). BullMQ schedules the next tick as one starts, so a tick that
+   * outlasts `everyMs` may overlap the next on another instance: the work must allow that.
+   */
+  repeat(name: string, data: T, everyMs: number): Promise<void>
   /** Jobs waiting or delayed (not yet running). */
   depth(): Promise<number>
   /** The dead letters: jobs that failed for good, newest first (capped). */
@@ -99,6 +106,7 @@ export function createMemoryQueue<T>(name: string): JobQueue<T> {
   const dead: FailedJob<T>[] = []
   const running = new Set<Promise<void>>()
   let handler: JobHandler<T> | undefined
+  const repeating: NodeJS.Timeout[] = []
   let concurrency = 1
   let active = 0
   let closed = false
@@ -152,21 +160,35 @@ export function createMemoryQueue<T>(name: string): JobQueue<T> {
     for (const [id, job] of jobs) if (job.state === 'done' && now - job.finishedAt! > DEDUP_MS) jobs.delete(id)
   }
 
+  function enqueue(jobName: string, data: T, options: JobOptions): MemoryJob<T> | undefined {
+    if (closed) return undefined
+    forgetFinished(Date.now())
+    const id = options.jobId ?? `${++counter}`
+    if (jobs.has(id)) return undefined
+    const job: MemoryJob<T> = { id, name: jobName, data, options, attemptsMade: 0, state: 'waiting' }
+    jobs.set(id, job)
+    schedule(job, options.delay ?? 0)
+    return job
+  }
+
   return {
     name,
     async add(jobName, data, options = {}) {
-      if (closed) return
-      forgetFinished(Date.now())
-      const id = options.jobId ?? `${++counter}`
-      if (jobs.has(id)) return
-      const job: MemoryJob<T> = { id, name: jobName, data, options, attemptsMade: 0, state: 'waiting' }
-      jobs.set(id, job)
-      schedule(job, options.delay ?? 0)
+      enqueue(jobName, data, options)
     },
     work(work, options = {}) {
       handler = work
       concurrency = options.concurrency ?? 1
       pump()
+    },
+    async repeat(jobName, data, everyMs) {
+      if (closed) return
+      let last: MemoryJob<T> | undefined
+      repeating.push(setInterval(() => {
+        if (last && last.state !== 'done') return
+        if (last) jobs.delete(last.id) // a tick has nothing to dedup against later
+        last = enqueue(jobName, data, {})
+      }, everyMs).unref())
     },
     async depth() {
       let n = 0
@@ -182,6 +204,7 @@ export function createMemoryQueue<T>(name: string): JobQueue<T> {
     },
     async close() {
       closed = true
+      for (const timer of repeating) clearInterval(timer)
       for (const job of jobs.values()) if (job.timer) clearTimeout(job.timer)
       await Promise.allSettled([...running])
     },

@@ -205,6 +205,17 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
       return { verification: { ...v }, now, changed }
     },
 
+    async expireDue(limit) {
+      const now = clock()
+      const changed: Verification[] = []
+      for (const record of verifications.values()) {
+        if (changed.length >= limit) break
+        // Past retention it is gone, as its hash is in Redis: nothing left to expire.
+        if (isOpen(record.status) && record.expiresAt <= now && retained(record.id, now)) commit(record, expireIfDue(record, now), now, changed)
+      }
+      return { now, changed }
+    },
+
     async recordCall(input: RecordCallInput): Promise<CallResult> {
       const now = clock()
       const changed: Verification[] = []

@@ -6,6 +6,7 @@ import type { Store } from './types.js'
 // changes it made (verifications{outcome}). A store result's `changed` lists each transition
 // exactly once, on the instance whose call made it; store.onStatus would not do, because
 // pub/sub delivers every change to every instance and the count would grow with their number.
+// The expiry sweep (store.expireDue) runs on one instance per tick, so its expiries count once too.
 // 'created' is not a transition: POST /v1/verifications counts it.
 
 export interface StoreInstruments {

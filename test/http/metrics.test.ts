@@ -59,7 +59,8 @@ for (const kind of STORE_KINDS) {
     })
 
     it('metrics — an expiry made by a refused confirm is counted though the confirm failed', async () => {
-      t = await buildWebhookApp(kind, { WINDOW_SECONDS: '1' })
+      // No sweep during the case (its first run is at start): the confirm is what expires it.
+      t = await buildWebhookApp(kind, { WINDOW_SECONDS: '1', EXPIRY_SWEEP_MS: '60000' })
       const v = await create()
       if (kind === 'memory') t.clock.advance(1500)
       else await new Promise((r) => setTimeout(r, 1200))

@@ -1,67 +1,143 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { Queue } from 'bullmq'
+import { Redis } from 'ioredis'
+import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest'
 import type { VerificationStatus } from '../../src/domain/verification.js'
-import { expiryHandler } from '../../src/jobs/expiry.js'
-import { Postpone } from '../../src/jobs/queue.js'
-import { API_KEY, bearer, buildTestApp, type TestApp } from '../support/app.js'
+import { expiryHandler, SWEEP_JOB, sweepExpired } from '../../src/jobs/expiry.js'
+import { createMemoryStore } from '../../src/store/memory.js'
+import { API_KEY, STORE_KINDS, bearer, buildTestApp, type TestApp } from '../support/app.js'
+import { deleteKeys, redisUrl, testPrefix } from '../support/redis.js'
 import { waitUntil } from './support/receiver.js'
 
-// R3 as an event, and the race it brings: a confirm at the window edge against the expiry
-// job. Both are atomic store steps (Lua on Redis), so exactly one of them wins.
+// R3 as an event: the expiry sweep (every EXPIRY_SWEEP_MS) expires what nobody reads, and the
+// race it brings: a confirm at the window edge against the sweep. Both are atomic store steps
+// (Lua on Redis), so exactly one of them wins.
 
 const sleepUntil = (at: number) => new Promise((r) => setTimeout(r, Math.max(0, at - Date.now())))
+const create = async (t: TestApp, phoneNumber = '09012345678') =>
+  (await t.app.inject({ method: 'POST', url: '/v1/verifications', headers: bearer(API_KEY), payload: { phoneNumber } })).json()
 
-describe('expiry job (Redis)', () => {
-  let t: TestApp
-  afterEach(async () => t?.close())
+for (const kind of STORE_KINDS) {
+  describe(`expiry sweep (${kind})`, () => {
+    let t: TestApp
+    afterEach(async () => t?.close())
 
-  it('expiry — the job expires a window nobody polls, and the store publishes it once', async () => {
-    t = await buildTestApp('redis', { env: { WINDOW_SECONDS: '1' } })
-    const events: VerificationStatus[] = []
-    t.store.onStatus((e) => events.push(e.status))
-    const v = (await t.app.inject({ method: 'POST', url: '/v1/verifications', headers: bearer(API_KEY), payload: { phoneNumber: '09012345678' } })).json()
-    await waitUntil(() => events.includes('expired'), 3000, 'expired event')
-    expect(events).toEqual(['expired'])
-    expect((await t.store.getLock('demo', '+819012345678')).failures).toBe(1)
-    expect((await t.app.inject({ url: `/v1/verifications/${v.id}`, headers: bearer(API_KEY) })).json().status).toBe('expired')
+    it('expiry — the sweep expires a window nobody polls within one sweep period, published and counted once', async () => {
+      t = await buildTestApp(kind, { env: { WINDOW_SECONDS: '1', EXPIRY_SWEEP_MS: '200' } })
+      const events: { status: VerificationStatus; at: number }[] = []
+      t.store.onStatus((e) => events.push({ status: e.status, at: Date.now() }))
+      const v = await create(t)
+      const windowEnds = Date.now() + (Date.parse(v.expiresAt) - (await t.store.now()))
+      if (kind === 'memory') t.clock.advance(1000) // the memory store's clock; the sweep's timer is real
+      await waitUntil(() => events.length > 0, 3000, 'expired event')
+      expect(events.map((e) => e.status)).toEqual(['expired'])
+      // Window end + one period (200 ms) + the sweep's own time, with room for a loaded machine.
+      if (kind === 'redis') expect(events[0]!.at - windowEnds).toBeLessThan(200 + 800)
+      expect((await t.store.getLock('demo', '+819012345678')).failures).toBe(1)
+      expect((await t.app.inject({ url: `/v1/verifications/${v.id}`, headers: bearer(API_KEY) })).json().status).toBe('expired')
+      await new Promise((r) => setTimeout(r, 450)) // two more sweeps: nothing again
+      expect(events).toHaveLength(1)
+    })
+
+    it('expiry — a confirm racing the sweep at the window edge: confirmed (no expired event) or expired (confirm 410), never both', async () => {
+      t = await buildTestApp(kind, { env: { WINDOW_SECONDS: '1', EXPIRY_SWEEP_MS: '100' } })
+      const seen = new Map<string, VerificationStatus[]>()
+      t.store.onStatus((e) => seen.set(e.id, [...(seen.get(e.id) ?? []), e.status]))
+      // Far before and after the edge (certain outcomes), and densely around it (the race).
+      const offsets = kind === 'redis' ? [-150, -8, -4, -2, -1, 0, 0, 1, 2, 4, 8, 150] : [-1, 0, 1]
+      const rounds = await Promise.all(offsets.map(async (offset, i) => {
+        const v = await create(t, `0901234${String(5600 + i)}`)
+        const call = await t.store.recordCall({ callSid: `CA${String(i).padStart(32, '7')}`, from: `+81901234${String(5600 + i)}`, to: v.verificationNumber.e164 })
+        expect(call.outcome).toBe('verified')
+        return { v, offset }
+      }))
+      const results = kind === 'memory'
+        // One clock for every round: each offset at its own instant, the sweep and the confirm in one tick.
+        ? await sequentialMemoryRaces(t, rounds)
+        : await Promise.all(rounds.map(async ({ v, offset }) => {
+          await sleepUntil(Date.now() + (Date.parse(v.expiresAt) - (await t.store.now())) + offset)
+          const [confirm] = await Promise.all([
+            t.app.inject({ method: 'POST', url: `/v1/verifications/${v.id}/confirm`, headers: bearer(API_KEY) }),
+            sweepExpired(t.app.store),
+          ])
+          return { id: v.id as string, confirm: confirm.statusCode }
+        }))
+      await new Promise((r) => setTimeout(r, 300)) // the scheduled sweeps run too
+      for (const { id, confirm } of results) {
+        const final = (await t.app.inject({ url: `/v1/verifications/${id}`, headers: bearer(API_KEY) })).json().status
+        const events = seen.get(id) ?? []
+        expect(events.filter((s) => s === 'confirmed' || s === 'expired'), id).toHaveLength(1)
+        if (confirm === 200) {
+          expect(final).toBe('confirmed')
+          expect(events).toEqual(['verified', 'confirmed'])
+        } else {
+          expect(confirm).toBe(410)
+          expect(final).toBe('expired')
+          expect(events).toEqual(['verified', 'expired'])
+        }
+      }
+      expect(new Set(results.map((r) => r.confirm))).toEqual(new Set([200, 410]))
+    })
+  })
+}
+
+/** Memory: moves the store clock to each edge in turn; confirm and sweep start in the same tick. */
+async function sequentialMemoryRaces(t: TestApp, rounds: { v: { id: string; expiresAt: string }; offset: number }[]) {
+  const results: { id: string; confirm: number }[] = []
+  for (const { v, offset } of rounds) {
+    t.clock.now = Date.parse(v.expiresAt) + offset
+    const [confirm] = await Promise.all([
+      t.app.inject({ method: 'POST', url: `/v1/verifications/${v.id}/confirm`, headers: bearer(API_KEY) }),
+      sweepExpired(t.app.store),
+    ])
+    results.push({ id: v.id, confirm: confirm.statusCode })
+  }
+  return results
+}
+
+describe('expiry sweep — the job', () => {
+  it('sweepExpired — calls the store in batches while a batch comes back full, and answers the total', async () => {
+    let now = Date.now()
+    const store = createMemoryStore({ lockAfterFailures: 100, retentionMs: 3_600_000, clock: () => now })
+    await store.ensurePoolNumbers(['+81120000001', '+81120000002'])
+    for (let i = 0; i < 5; i++) {
+      await store.createVerification({ id: `vf_${i}`, tenant: 't', phoneNumber: `+8190000000${i}0`, pollTokenHash: 'h', windowMs: 1000, random: 0.5 })
+    }
+    now += 1000
+    const calls = vi.spyOn(store, 'expireDue')
+    expect(await sweepExpired(store, 2)).toBe(5)
+    expect(calls.mock.calls).toEqual([[2], [2], [2]])
+    expect(await sweepExpired(store, 2)).toBe(0)
   })
 
-  it('expiry — a confirm racing the job at the window edge: confirmed (no expired event) or expired (confirm 410), never both', async () => {
-    t = await buildTestApp('redis', { env: { WINDOW_SECONDS: '1' } })
-    const seen = new Map<string, VerificationStatus[]>()
-    t.store.onStatus((e) => seen.set(e.id, [...(seen.get(e.id) ?? []), e.status]))
-    const runJob = expiryHandler(t.app.store)
-    // Far before and after the edge (certain outcomes), and densely around it (the race).
-    const offsets = [-150, -8, -4, -2, -1, 0, 0, 1, 2, 4, 8, 150]
-    const rounds = await Promise.all(offsets.map(async (offset, i) => {
-      const created = await t.app.inject({ method: 'POST', url: '/v1/verifications', headers: bearer(API_KEY), payload: { phoneNumber: `0901234${String(5600 + i)}` } })
-      const v = created.json()
-      const call = await t.store.recordCall({ callSid: `CA${String(i).padStart(32, '7')}`, from: `+81901234${String(5600 + i)}`, to: v.verificationNumber.e164 })
-      expect(call.outcome).toBe('verified')
-      const storeNow = await t.store.now()
-      await sleepUntil(Date.now() + (Date.parse(v.expiresAt) - storeNow) + offset)
-      const [confirm] = await Promise.all([
-        t.app.inject({ method: 'POST', url: `/v1/verifications/${v.id}/confirm`, headers: bearer(API_KEY) }),
-        runJob({ id: v.id }, { id: `expire.${v.id}`, name: 'expire', attempt: 1, attempts: 1 }).catch((e: unknown) => {
-          if (!(e instanceof Postpone)) throw e // not yet due by the store's clock: the job would come back
-        }),
-      ])
-      return { id: v.id as string, confirm: confirm.statusCode }
-    }))
-    await new Promise((r) => setTimeout(r, 600)) // the real expiry jobs (window + 250 ms) run too
-    for (const { id, confirm } of rounds) {
-      const final = (await t.app.inject({ url: `/v1/verifications/${id}`, headers: bearer(API_KEY) })).json().status
-      const events = seen.get(id) ?? []
-      expect(events.filter((s) => s === 'confirmed' || s === 'expired'), id).toHaveLength(1)
-      if (confirm === 200) {
-        expect(final).toBe('confirmed')
-        expect(events).toEqual(['verified', 'confirmed'])
-      } else {
-        expect(confirm).toBe(410)
-        expect(final).toBe('expired')
-        expect(events).toEqual(['verified', 'expired'])
-      }
-    }
-    const outcomes = new Set(rounds.map((r) => r.confirm))
-    expect(outcomes).toEqual(new Set([200, 410]))
+  it('expiry job — an `expire` job left from the per-verification design ends without touching the store', async () => {
+    const store = createMemoryStore({ lockAfterFailures: 5, retentionMs: 3_600_000 })
+    const calls = vi.spyOn(store, 'expireDue')
+    const log = { debug: vi.fn(), warn: vi.fn() } as unknown as Parameters<typeof expiryHandler>[1]
+    const run = expiryHandler(store, log)
+    await run({}, { id: 'expire.vf_old', name: 'expire', attempt: 1, attempts: 10 })
+    expect(calls).not.toHaveBeenCalled()
+    await run({}, { id: 'repeat:sweep:1', name: SWEEP_JOB, attempt: 1, attempts: 1 })
+    expect(calls).toHaveBeenCalledTimes(1)
+  })
+
+  it('expiry job — two instances on one Redis share one schedule, and a create adds no job', async () => {
+    const keyPrefix = testPrefix()
+    const apps: TestApp[] = []
+    const connection = new Redis(redisUrl(), { maxRetriesPerRequest: null })
+    const queue = new Queue('expiry', { connection, prefix: `${keyPrefix}bull` })
+    onTestFinished(async () => {
+      for (const app of apps) await app.close()
+      await queue.close()
+      connection.disconnect()
+      await deleteKeys(keyPrefix)
+    })
+    for (let i = 0; i < 2; i++) apps.push(await buildTestApp('redis', { keyPrefix, env: { EXPIRY_SWEEP_MS: '250' } }))
+    expect((await queue.getJobSchedulers()).map((s) => [s.key, s.name, s.every])).toEqual([[SWEEP_JOB, SWEEP_JOB, 250]])
+    await create(apps[0]!)
+    await create(apps[1]!, '08011112222')
+    await new Promise((r) => setTimeout(r, 600))
+    const jobs = await queue.getJobs(['waiting', 'delayed', 'active', 'completed', 'failed'])
+    expect(new Set(jobs.map((j) => j.name))).toEqual(new Set([SWEEP_JOB]))
+    expect(await queue.getJobCounts('failed')).toEqual({ failed: 0 })
   })
 })

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest'
 import { createBullQueue } from '../../src/jobs/bullmq.js'
 import { createMemoryQueue, Permanent, Postpone, retryDelay, type JobInfo, type JobQueue } from '../../src/jobs/queue.js'
 import { deleteKeys, redisUrl, testPrefix } from '../support/redis.js'
@@ -96,6 +96,24 @@ for (const [kind, make] of Object.entries(KINDS)) {
       expect(failed.map((f) => [f.id, f.attempts, f.error])).toEqual([['refused', 1, 'refused target']])
     })
 
+    it('repeat — adds the named job with its data every period until the queue closes', async () => {
+      const runs: JobInfo[] = []
+      const data: Data[] = []
+      await start(async (d, job) => {
+        runs.push(job)
+        data.push(d)
+      })
+      await queue.repeat('tick', { n: 9 }, 100)
+      await waitUntil(() => runs.length >= 3, 3000, 'three ticks')
+      expect(new Set(runs.map((r) => r.name))).toEqual(new Set(['tick']))
+      expect(new Set(data.map((d) => d.n))).toEqual(new Set([9]))
+      expect(new Set(runs.map((r) => r.id)).size).toBe(runs.length)
+      await queue.close()
+      const closedAt = runs.length
+      await new Promise((r) => setTimeout(r, 300))
+      expect(runs.length).toBe(closedAt)
+    })
+
     it('depth — counts waiting and delayed jobs', async () => {
       ;({ queue, cleanup } = await make()) // no worker: nothing leaves the queue
       await queue.add('x', { n: 1 }, { jobId: 'a' })
@@ -104,3 +122,43 @@ for (const [kind, make] of Object.entries(KINDS)) {
     })
   })
 }
+
+describe('JobQueue.repeat — once per period', () => {
+  it('repeat — a tick still running holds the next one back (memory)', async () => {
+    const queue = createMemoryQueue<Data>('test')
+    onTestFinished(() => queue.close())
+    let running = 0
+    let overlapped = false
+    let runs = 0
+    queue.work(async () => {
+      if (running++ > 0) overlapped = true
+      await new Promise((r) => setTimeout(r, 250))
+      running--
+      runs++
+    }, { concurrency: 4 })
+    await queue.repeat('tick', { n: 1 }, 50)
+    await waitUntil(() => runs >= 2, 3000, 'two ticks')
+    expect(overlapped).toBe(false)
+  })
+
+  it('repeat — two instances upserting one schedule run each tick once (BullMQ)', async () => {
+    const prefix = testPrefix()
+    const seen: string[] = []
+    const queues = [0, 1].map(() => createBullQueue<Data>('test', { url: redisUrl(), prefix: `${prefix}bull` }))
+    onTestFinished(async () => {
+      await Promise.all(queues.map((q) => q.close()))
+      await deleteKeys(prefix)
+    })
+    for (const q of queues) {
+      q.work(async (_d, job) => void seen.push(job.id))
+      await q.repeat('tick', { n: 1 }, 200)
+    }
+    const started = Date.now()
+    await new Promise((r) => setTimeout(r, 1300))
+    const elapsed = Date.now() - started
+    expect(new Set(seen).size).toBe(seen.length)
+    // One schedule: about elapsed / 200 ticks (two would run about twice as many).
+    expect(seen.length).toBeGreaterThanOrEqual(3)
+    expect(seen.length).toBeLessThanOrEqual(Math.ceil(elapsed / 200) + 2)
+  })
+})

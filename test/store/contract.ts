@@ -501,6 +501,82 @@ export function storeContract(name: string, factory: StoreFactory): void {
       })
     })
 
+    describe('expireDue', () => {
+      it('expireDue — expires every due one (pending or verified), publishes expired and counts each failure once; leaves open windows', async () => {
+        const { store, advance } = await harness({ windowMs: SHORT })
+        const events: StatusEvent[] = []
+        store.onStatus((event) => events.push(event))
+        const pending = await create(store, { windowMs: SHORT })
+        const called = await verified(store, { windowMs: SHORT, phoneNumber: OTHER_CALLER })
+        const open = await create(store, { phoneNumber: phone(1) })
+        await advance(PAST_SHORT)
+        const swept = await store.expireDue(100)
+        expect(swept.changed.map((v) => v.id).sort()).toEqual([pending.id, called.id].sort())
+        for (const v of swept.changed) {
+          expect(v.status).toBe('expired')
+          expect(swept.now).toBeGreaterThanOrEqual(v.expiresAt)
+        }
+        expect(swept.changed.find((v) => v.id === called.id)).toMatchObject({ calls: 1, verifiedAt: called.verifiedAt })
+        const expected = [{ id: called.id, status: 'verified' }, { id: pending.id, status: 'expired' }, { id: called.id, status: 'expired' }]
+        await vi.waitFor(() => expect(events).toHaveLength(expected.length), { timeout: 3000, interval: 10 })
+        expect(events).toEqual(expect.arrayContaining(expected))
+        expect((await store.getLock('bank-a', CALLER)).failures).toBe(1)
+        expect((await store.getLock('bank-a', OTHER_CALLER)).failures).toBe(1)
+        // Reads afterwards change nothing and count nothing again.
+        expect(await store.getVerification(pending.id)).toMatchObject({ verification: { status: 'expired' }, changed: [] })
+        expect((await store.getLock('bank-a', CALLER)).failures).toBe(1)
+        expect(await get(store, open.id)).toMatchObject({ status: 'pending' })
+        expect((await store.listNumbers()).reduce((sum, n) => sum + n.pending, 0)).toBe(1)
+      })
+
+      it('expireDue — at most limit per call; the next calls go on until none is left', async () => {
+        const { store, advance } = await harness({ windowMs: SHORT })
+        const ids = []
+        for (let i = 0; i < 5; i++) ids.push((await create(store, { windowMs: SHORT, phoneNumber: phone(10 + i) })).id)
+        await advance(PAST_SHORT)
+        const batches = []
+        for (let i = 0; i < 4; i++) batches.push((await store.expireDue(2)).changed.map((v) => v.id))
+        expect(batches.map((b) => b.length)).toEqual([2, 2, 1, 0])
+        expect(batches.flat().sort()).toEqual(ids.sort())
+      })
+
+      it('expireDue — leaves ended ones alone and is idempotent: a second sweep changes and counts nothing', async () => {
+        const { store, advance } = await harness({ windowMs: SHORT })
+        const confirmed = await verified(store, { windowMs: SHORT })
+        await store.confirmVerification(confirmed.id, 'bank-a')
+        const cancelled = await create(store, { windowMs: SHORT, phoneNumber: OTHER_CALLER })
+        await store.cancelVerification(cancelled.id, 'customer')
+        const read = await create(store, { windowMs: SHORT, phoneNumber: phone(1) })
+        const due = await create(store, { windowMs: SHORT, phoneNumber: phone(2) })
+        await advance(PAST_SHORT)
+        expect((await store.getVerification(read.id))!.changed).toMatchObject([{ id: read.id, status: 'expired' }])
+        expect((await store.expireDue(100)).changed.map((v) => v.id)).toEqual([due.id])
+        expect((await store.expireDue(100)).changed).toEqual([])
+        expect(await get(store, confirmed.id)).toMatchObject({ status: 'confirmed' })
+        expect(await get(store, cancelled.id)).toMatchObject({ status: 'cancelled', cancelReason: 'customer' })
+        for (const [p, failures] of [[CALLER, 0], [OTHER_CALLER, 1], [phone(1), 1], [phone(2), 1]] as const) {
+          expect((await store.getLock('bank-a', p)).failures, p).toBe(failures)
+        }
+      })
+
+      it('expireDue — a later create on the same number does not hide a due one from the sweep', async () => {
+        const { store, advance } = await harness({ windowMs: SHORT })
+        await onlyActive(store, N1)
+        const due = await create(store, { windowMs: SHORT })
+        await advance(PAST_SHORT)
+        const later = await create(store, { phoneNumber: OTHER_CALLER })
+        expect(later.verificationNumber).toBe(N1)
+        expect((await store.expireDue(100)).changed.map((v) => v.id)).toEqual([due.id])
+        expect(await get(store, later.id)).toMatchObject({ status: 'pending' })
+      })
+
+      it('expireDue — nothing due → an empty batch', async () => {
+        const { store } = await harness()
+        await create(store)
+        expect(await store.expireDue(100)).toEqual({ now: expect.any(Number), changed: [] })
+      })
+    })
+
     describe('day lock (R11)', () => {
       it('day lock — reaching the limit locks the number until the next Japan midnight (LOCKED, B84)', async () => {
         const { store } = await harness({ lockAfterFailures: 2 })

@@ -129,6 +129,28 @@ describe('redis store — instances', () => {
   })
 })
 
+describe('redis store — expiry sweep', () => {
+  it('expireDue — drops stale index members (hash gone past retention, or ended) without an event or a count', async () => {
+    const { store, keyPrefix } = await openStore()
+    await store.ensurePoolNumbers(POOL)
+    const gone = (await store.createVerification(input({ windowMs: 200 }))).verification
+    const ended = (await store.createVerification(input({ windowMs: 200, phoneNumber: '+818011112222' }))).verification
+    const due = (await store.createVerification(input({ windowMs: 200, phoneNumber: '+817011112222' }))).verification
+    const redis = new Redis(redisUrl())
+    onTestFinished(() => void redis.disconnect())
+    await redis.del(`${keyPrefix}v:${gone.id}`)
+    await redis.hset(`${keyPrefix}v:${ended.id}`, 'status', 'cancelled') // as if its ZREM had been lost
+    await sleep(300)
+    // Stale members take their place in the batch: the sweep's caller goes on at the next tick.
+    const swept: string[] = []
+    for (let i = 0; i < 3; i++) swept.push(...(await store.expireDue(1)).changed.map((v) => v.id))
+    expect(swept).toEqual([due.id])
+    const members = await Promise.all(POOL.map((e) => redis.zrange(`${keyPrefix}pool:pending:${e}`, '0', '-1')))
+    expect(members.flat()).toEqual([])
+    expect((await store.getLock('bank-a', '+818011112222')).failures).toBe(0)
+  })
+})
+
 describe('redis store — availability', () => {
   async function startRedis(port: number): Promise<ChildProcess> {
     const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })

@@ -167,6 +167,10 @@ function createStoreOn(redis: Redis, options: RedisStoreOptions, events: EventEm
     async cancelVerification(id: string, reason: CancelReason, tenant?: string) {
       return outcome(await script(() => redis.cancelVerification(`v:${id}`, ...common, tenant ?? '', reason)))
     },
+    async expireDue(limit: number) {
+      const reply = await script(() => redis.expireDue('pool:all', ...common, limit))
+      return { now: reply.now, changed: Array.isArray(reply.changed) ? reply.changed.map(toVerification) : [] }
+    },
 
     async recordCall(input) {
       const reply = await script(() =>

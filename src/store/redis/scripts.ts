@@ -24,6 +24,7 @@ declare module 'ioredis' {
     addNumber(...keysAndArgs: Arg[]): Result<string | number, Context>
     updateNumber(...keysAndArgs: Arg[]): Result<string | number, Context>
     markSilent(...keysAndArgs: Arg[]): Result<number, Context>
+    expireDue(...keysAndArgs: Arg[]): Result<string, Context>
   }
 }
 

@@ -1,6 +1,6 @@
 --[[
   確定する (R9): a verified verification inside its window becomes confirmed; confirmed again
-  answers the same. Racing the expiry job, exactly one wins: both run here, one at a time.
+  answers the same. Racing the expiry sweep, exactly one wins: both run here, one at a time.
   KEYS[1] v:{id}
   ARGV[1..4] see includes/verification.lua   ARGV[5] the backend's tenant
   Output: JSON {r, now, v, changed}: r = 0; -1 unknown or another tenant's; -4 pending;

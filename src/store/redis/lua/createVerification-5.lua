@@ -80,8 +80,9 @@ redis.call('PEXPIRE', KEYS[5], ttl)
 redis.call('SET', KEYS[1], v.id, 'PX', ttl)
 redis.call('HSET', KEYS[2], chosen, v.id)
 redis.call('PEXPIRE', KEYS[2], ttl)
+-- The expiry sweep (expireDue-1.lua) finds open windows here and removes what ended; a due
+-- member stays until it has been expired, so that its `expired` event is never skipped.
 local pending = ctx.prefix .. 'pool:pending:' .. chosen
-redis.call('ZREMRANGEBYSCORE', pending, '-inf', now)
 redis.call('ZADD', pending, v.expiresAt, v.id)
 redis.call('PEXPIRE', pending, ttl)
 redis.call('HINCRBY', ctx.prefix .. 'pool:n:' .. chosen, 'allocationsSinceCall', 1)
