@@ -34,12 +34,25 @@ export interface PressureLimits {
   maxEventLoopUtilization: number
 }
 
+/** Sentinel mode: the Sentinels name the current primary, and name the new one after a failover. */
+export interface SentinelTarget {
+  sentinels: { host: string; port: number }[]
+  /** The master group name the Sentinels monitor. */
+  name: string
+  /** The Redis servers' password (REDIS_PASSWORD); the Sentinels' own is sentinelPassword. */
+  password?: string
+  sentinelPassword?: string
+}
+
+/** REDIS_URL (one server) or REDIS_SENTINELS; src/store/redis/connection.ts opens either. */
+export type RedisTarget = string | SentinelTarget
+
 export interface Config {
   port: number
   host: string
   publicBaseUrl: string
   store: 'memory' | 'redis'
-  redisUrl: string
+  redis: RedisTarget
   keyPrefix: string
   apiKeys: ApiKey[]
   adminTokens: AdminToken[]
@@ -127,6 +140,34 @@ function parseApiKeys(raw: string, problems: string[]): ApiKey[] {
   return keys
 }
 
+/** REDIS_URL, or REDIS_SENTINELS (host:port, comma separated) with REDIS_SENTINEL_NAME; never both. */
+function redisTarget(env: Env, problems: string[]): RedisTarget {
+  const url = env.REDIS_URL ?? ''
+  if (!env.REDIS_SENTINELS) {
+    for (const name of ['REDIS_SENTINEL_NAME', 'REDIS_SENTINEL_PASSWORD', 'REDIS_PASSWORD']) {
+      if (env[name]) problems.push(`${name} applies only with REDIS_SENTINELS${name === 'REDIS_PASSWORD' ? ' (with REDIS_URL the password goes in the URL: redis://:password@host:6379)' : ''}`)
+    }
+    return url || 'redis://127.0.0.1:6379'
+  }
+  if (url) problems.push('REDIS_URL and REDIS_SENTINELS are both set: set one (with Sentinel, the Sentinels name the primary)')
+  const sentinels = list(env.REDIS_SENTINELS).map((entry) => {
+    // host:port, [ipv6]:port; the port defaults to Sentinel's 26379.
+    const match = /^(?:\[([^\]]+)\]|([^\s:[\]]+))(?::(\d{1,5}))?$/.exec(entry)
+    const port = Number(match?.[3] ?? 26379)
+    if (!match || port < 1 || port > 65535) problems.push(`REDIS_SENTINELS: "${entry}" is not host:port (comma separated, e.g. 10.0.0.1:26379,10.0.0.2:26379)`)
+    return { host: match?.[1] ?? match?.[2] ?? entry, port }
+  })
+  if (sentinels.length === 0) problems.push('REDIS_SENTINELS must list at least one host:port')
+  const name = env.REDIS_SENTINEL_NAME || 'mymaster'
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(name)) problems.push(`REDIS_SENTINEL_NAME must be the master group name of "sentinel monitor" ([A-Za-z0-9_.-]; got "${name}")`)
+  return {
+    sentinels,
+    name,
+    ...(env.REDIS_PASSWORD ? { password: env.REDIS_PASSWORD } : {}),
+    ...(env.REDIS_SENTINEL_PASSWORD ? { sentinelPassword: env.REDIS_SENTINEL_PASSWORD } : {}),
+  }
+}
+
 function parseAdminTokens(raw: string): AdminToken[] {
   // "name:token" names the holder for the audit log; a bare token is named by its position.
   return list(raw).map((entry, index) => {
@@ -141,8 +182,7 @@ export function loadConfig(env: Env = process.env): Config {
   const port = integer(env, 'PORT', 3000, 0, 65535, problems)
   const publicBaseUrl = (env.PUBLIC_BASE_URL || `http://localhost:${port}`).replace(/\/+$/, '')
   if (!/^https?:\/\/[^/\s]+(\/\S*)?$/.test(publicBaseUrl)) problems.push(`PUBLIC_BASE_URL must be an http(s) URL (got "${publicBaseUrl}")`)
-  const redisUrl = env.REDIS_URL ?? ''
-  const store = (env.STORE || (redisUrl ? 'redis' : 'memory')) as Config['store']
+  const store = (env.STORE || (env.REDIS_URL || env.REDIS_SENTINELS ? 'redis' : 'memory')) as Config['store']
   if (store !== 'memory' && store !== 'redis') problems.push(`STORE must be "memory" or "redis" (got "${env.STORE}")`)
 
   const poolNumbers = list(env.POOL_NUMBERS ?? DEV_DEFAULTS.POOL_NUMBERS).map((n) => {
@@ -156,7 +196,7 @@ export function loadConfig(env: Env = process.env): Config {
     host: env.HOST || '0.0.0.0',
     publicBaseUrl,
     store,
-    redisUrl: redisUrl || 'redis://127.0.0.1:6379',
+    redis: redisTarget(env, problems),
     keyPrefix: env.REDIS_KEY_PREFIX || 'callverify:',
     apiKeys: parseApiKeys(env.API_KEYS || DEV_DEFAULTS.API_KEYS, problems),
     adminTokens: parseAdminTokens(env.ADMIN_TOKENS || DEV_DEFAULTS.ADMIN_TOKENS),

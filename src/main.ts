@@ -13,7 +13,7 @@ import type { Store } from './store/types.js'
 
 export async function createStore(config: Config): Promise<Store> {
   const common = { lockAfterFailures: config.lockAfterFailures, retentionMs: config.retentionHours * 3600_000 }
-  return config.store === 'redis' ? createRedisStore({ ...common, url: config.redisUrl, keyPrefix: config.keyPrefix }) : createMemoryStore(common)
+  return config.store === 'redis' ? createRedisStore({ ...common, url: config.redis, keyPrefix: config.keyPrefix }) : createMemoryStore(common)
 }
 
 export function loadCalendar(config: Config): ServiceCalendar {

@@ -24,6 +24,28 @@ describe('config', () => {
     expect(loadConfig({ REDIS_URL: 'redis://r:6379', STORE: 'memory' }).store).toBe('memory')
   })
 
+  it('config — REDIS_SENTINELS selects the Redis store through Sentinel (master group mymaster unless named)', () => {
+    expect(loadConfig({}).redis).toBe('redis://127.0.0.1:6379')
+    const config = loadConfig({ REDIS_SENTINELS: '10.0.0.1:26379, sentinel-b, [::1]:26380', REDIS_PASSWORD: 'p', REDIS_SENTINEL_PASSWORD: 's' })
+    expect(config.store).toBe('redis')
+    expect(config.redis).toEqual({
+      sentinels: [{ host: '10.0.0.1', port: 26379 }, { host: 'sentinel-b', port: 26379 }, { host: '::1', port: 26380 }],
+      name: 'mymaster', password: 'p', sentinelPassword: 's',
+    })
+    expect(loadConfig({ REDIS_SENTINELS: 's:26379', REDIS_SENTINEL_NAME: 'cv-prod' }).redis).toMatchObject({ name: 'cv-prod' })
+  })
+
+  it('config — Redis settings that cannot work together or do not parse are refused by name', () => {
+    expect(problems({ REDIS_URL: 'redis://r:6379', REDIS_SENTINELS: 's:26379' })).toEqual([expect.stringMatching(/REDIS_URL and REDIS_SENTINELS/)])
+    expect(problems({ REDIS_SENTINELS: 's:99999,a b' })).toEqual([expect.stringContaining('"s:99999"'), expect.stringContaining('"a b"')])
+    expect(problems({ REDIS_SENTINELS: ' , ' })).toEqual(['REDIS_SENTINELS must list at least one host:port'])
+    expect(problems({ REDIS_SENTINELS: 's', REDIS_SENTINEL_NAME: 'my master' })).toEqual([expect.stringMatching(/REDIS_SENTINEL_NAME/)])
+    expect(problems({ REDIS_URL: 'redis://r:6379', REDIS_PASSWORD: 'p', REDIS_SENTINEL_NAME: 'x' })).toEqual([
+      expect.stringMatching(/^REDIS_SENTINEL_NAME applies only with REDIS_SENTINELS/),
+      expect.stringMatching(/^REDIS_PASSWORD applies only with REDIS_SENTINELS \(with REDIS_URL the password goes in the URL/),
+    ])
+  })
+
   it('config — production refuses missing and default credentials, naming each one', () => {
     const found = problems({ NODE_ENV: 'production' })
     for (const name of ['API_KEYS', 'ADMIN_TOKENS', 'TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'PUBLIC_BASE_URL']) {

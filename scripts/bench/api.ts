@@ -229,7 +229,7 @@ async function serveApp(): Promise<void> {
   const config = loadConfig()
   // Not main.ts's createStore: importing main.ts starts a server (top-level `await main()`).
   const store = await createRedisStore({
-    url: config.redisUrl, keyPrefix: config.keyPrefix,
+    url: config.redis, keyPrefix: config.keyPrefix,
     lockAfterFailures: config.lockAfterFailures, retentionMs: config.retentionHours * 3600_000,
   })
   await store.ensurePoolNumbers(config.poolNumbers)

@@ -1,5 +1,7 @@
 import { DelayedError, Queue, UnrecoverableError, Worker, type Job, type WorkerOptions } from 'bullmq'
-import { Redis } from 'ioredis'
+import type { Redis } from 'ioredis'
+import type { RedisTarget } from '../config.js'
+import { openRedis } from '../store/redis/connection.js'
 import { FAILED_CAP, DEDUP_MS, Permanent, Postpone, retryDelay, type Backoff, type JobHandler, type JobQueue } from './queue.js'
 
 // The JobQueue of Redis mode. Jobs live in Redis under `<REDIS_KEY_PREFIX>bull`, so any
@@ -7,7 +9,8 @@ import { FAILED_CAP, DEDUP_MS, Permanent, Postpone, retryDelay, type Backoff, ty
 // a worker killed mid-job loses its lock, and BullMQ's stalled check hands the job to another.
 
 export interface BullQueueOptions {
-  url: string
+  /** A redis:// URL, or the Sentinels (config.redis). */
+  url: RedisTarget
   /** BullMQ's own key prefix (it refuses ioredis keyPrefix). */
   prefix: string
   /** Overrides for tests (lockDuration, stalledInterval) and tuning. */
@@ -35,8 +38,8 @@ function backoffStrategy(attemptsMade: number, type?: string, _error?: Error, jo
 
 // Workers block on Redis: BullMQ requires maxRetriesPerRequest null; the queue's adds happen
 // off the request path (a status event), so they too may wait for Redis to come back.
-function connect(url: string, onError: (error: Error) => void): Redis {
-  const redis = new Redis(url, { maxRetriesPerRequest: null, enableOfflineQueue: true, retryStrategy: (times) => Math.min(200 * times, 2000) })
+function connect(url: RedisTarget, onError: (error: Error) => void): Redis {
+  const redis = openRedis(url, { maxRetriesPerRequest: null, enableOfflineQueue: true, retryStrategy: (times) => Math.min(200 * times, 2000) })
   redis.on('error', onError)
   return redis
 }

@@ -1,5 +1,6 @@
 import { Queue, Worker } from 'bullmq'
-import { Redis } from 'ioredis'
+import type { RedisTarget } from '../config.js'
+import { openRedis } from '../store/redis/connection.js'
 import type { PoolNumber, Store } from '../store/types.js'
 
 // The pool health job. A number handed out again and again with not one call arriving is
@@ -47,13 +48,13 @@ const SCHEDULER_ID = 'pool-health'
  * instance's worker may take it. BullMQ needs maxRetriesPerRequest null on its connections.
  */
 export async function startHealthScheduler(options: {
-  url: string
+  url: RedisTarget
   prefix: string
   everyMs: number
   run: () => Promise<unknown>
   onError: (error: Error) => void
 }): Promise<HealthScheduler> {
-  const connect = () => new Redis(options.url, { maxRetriesPerRequest: null }).on('error', options.onError)
+  const connect = () => openRedis(options.url, { maxRetriesPerRequest: null }).on('error', options.onError)
   const connections = [connect(), connect()]
   const queue = new Queue(HEALTH_QUEUE, { connection: connections[0]!, prefix: options.prefix })
   queue.on('error', options.onError)

@@ -27,7 +27,7 @@ export default fp(async (app) => {
   function queue<T>(name: string): JobQueue<T> {
     if (config.store !== 'redis') return createMemoryQueue<T>(name)
     return createBullQueue<T>(name, {
-      url: config.redisUrl,
+      url: config.redis,
       prefix: `${config.keyPrefix}bull`,
       onError: (err) => log.warn({ err: err.message, queue: name }, 'queue connection error'),
     })

@@ -39,7 +39,7 @@ export default fp(async (app) => {
   const health: PoolHealth = { run }
   if (config.store === 'redis') {
     const scheduler = await startHealthScheduler({
-      url: config.redisUrl, prefix: `${config.keyPrefix}bull`, everyMs, run,
+      url: config.redis, prefix: `${config.keyPrefix}bull`, everyMs, run,
       onError: (err) => log.warn({ err: err.message }, 'pool health job or its connection failed'),
     })
     health.queue = scheduler.queue

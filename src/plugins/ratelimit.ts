@@ -6,7 +6,7 @@ import type { Redis } from 'ioredis'
 import { CallverifyError } from '../domain/errors.js'
 import { normalizeRegisteredNumber } from '../domain/phone.js'
 import { bearerToken } from '../http/auth.js'
-import { connectRedis, waitReady } from '../store/redis/connection.js'
+import { openRedis, STORE_CONNECTION_OPTIONS, waitReady } from '../store/redis/connection.js'
 
 // CONTRACT 429 TOO_MANY_REQUESTS: per API key on every /v1 call a backend makes, per tenant and
 // phone number on create, per client address on poll and events when no API key is presented
@@ -48,7 +48,7 @@ export default fp(async (app) => {
   const { config } = app
   let redis: Redis | undefined
   if (config.store === 'redis') {
-    const client = connectRedis(config.redisUrl, { commandTimeout: COMMAND_TIMEOUT_MS })
+    const client = openRedis(config.redis, { ...STORE_CONNECTION_OPTIONS, commandTimeout: COMMAND_TIMEOUT_MS })
     client.on('error', () => {}) // skipOnError lets requests by while Redis is away; ioredis reconnects
     app.addHook('onClose', async () => {
       await client.quit().catch(() => client.disconnect())

@@ -47,7 +47,7 @@ export async function buildTestApp(kind: StoreKind, options: TestAppOptions = {}
   const common = { lockAfterFailures: config.lockAfterFailures, retentionMs: config.retentionHours * 3600_000 }
   const store = kind === 'memory'
     ? createMemoryStore({ ...common, clock: () => clock.now })
-    : await createRedisStore({ ...common, url: config.redisUrl, keyPrefix })
+    : await createRedisStore({ ...common, url: config.redis, keyPrefix })
   await store.ensurePoolNumbers(config.poolNumbers)
   const app = await buildApp({
     config,

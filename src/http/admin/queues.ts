@@ -4,9 +4,9 @@ import { createBullBoard } from '@bull-board/api'
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter'
 import { FastifyAdapter } from '@bull-board/fastify'
 import { Queue } from 'bullmq'
-import { Redis } from 'ioredis'
 import { CallverifyError } from '../../domain/errors.js'
 import { HEALTH_QUEUE } from '../../jobs/health.js'
+import { openRedis } from '../../store/redis/connection.js'
 import { headerOrQueryToken } from '../auth.js'
 import { sendError } from '../errors.js'
 import { audit } from './auth.js'
@@ -77,7 +77,7 @@ export default async function queuesDashboard(app: FastifyInstance): Promise<voi
   const names = [HEALTH_QUEUE, ...jobs.map((q) => q.name)]
   // Handles of our own on the jobs' queues (same names, same prefix): the board needs BullMQ
   // Queue objects, and the jobs plugin keeps its queues behind its own interface.
-  const connection = new Redis(app.config.redisUrl, { maxRetriesPerRequest: null }).on('error', () => {})
+  const connection = openRedis(app.config.redis, { maxRetriesPerRequest: null }).on('error', () => {})
   const queues = names.map((name) => new Queue(name, { connection, prefix: `${app.config.keyPrefix}bull` }))
   // Without a listener BullMQ prints every reconnect failure while Redis is away; the store reports outages.
   for (const queue of queues) queue.on('error', (err) => app.log.debug({ err: { message: err.message } }, 'queues dashboard: Redis error'))

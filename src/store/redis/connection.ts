@@ -1,9 +1,14 @@
 import { once } from 'node:events'
-import { Redis, type RedisOptions } from 'ioredis'
+import { Redis, type Callback, type RedisOptions } from 'ioredis'
+import type { RedisTarget } from '../../config.js'
 import { CallverifyError } from '../../domain/errors.js'
+
+// Every Redis connection of the service opens here (store, subscriber, rate limits, BullMQ,
+// health, queues dashboard), so a Sentinel deployment is configured in one place.
 
 // Requests must fail fast while Redis is away (503 STORE_UNAVAILABLE within a second) rather
 // than wait in ioredis' offline queue; reconnection goes on in the background by itself.
+// The store's connections only: BullMQ's block and wait (maxRetriesPerRequest null).
 export const STORE_CONNECTION_OPTIONS: RedisOptions = {
   enableOfflineQueue: false,
   maxRetriesPerRequest: 0,
@@ -12,8 +17,70 @@ export const STORE_CONNECTION_OPTIONS: RedisOptions = {
   retryStrategy: (times) => Math.min(100 * times, 1000),
 }
 
-export function connectRedis(url: string, options: RedisOptions = {}): Redis {
-  return new Redis(url, { ...STORE_CONNECTION_OPTIONS, lazyConnect: false, ...options })
+// A primary demoted by a failover keeps its clients' sockets and answers writes with READONLY:
+// drop the socket and reconnect (ioredis README "Reconnect on Error"). Through Sentinel the new
+// socket reaches the primary (ioredis checks the role), so the refused command, which never ran,
+// is resent there (2); without an offline queue the resend fails at once and the request answers
+// 503. A URL may name a replica for good: there the command is refused (1), not resent forever.
+const readonly = (resend: 1 | 2) => (error: Error): 1 | 2 | false => (error.message.includes('READONLY') ? resend : false)
+
+function sentinelOptions(target: Exclude<RedisTarget, string>): RedisOptions {
+  return {
+    sentinels: target.sentinels,
+    name: target.name,
+    role: 'master',
+    ...(target.password ? { password: target.password } : {}),
+    ...(target.sentinelPassword ? { sentinelPassword: target.sentinelPassword } : {}),
+    // After a failover the old primary, if alive, stays a writable primary until Sentinel
+    // converts it (~10 s): writes there would be lost. +switch-master drops our socket at once.
+    failoverDetector: true,
+    // All Sentinels down: keep asking, at most once a second (commands fail fast meanwhile).
+    sentinelRetryStrategy: (times) => Math.min(100 * times, 1000),
+    sentinelCommandTimeout: 1000,
+  }
+}
+
+/**
+ * Two ioredis gaps, closed for every connection opened here and for BullMQ's duplicates of them
+ * (test/store/failover.test.ts caught both):
+ * - disconnect() while waiting to reconnect leaves it 'reconnecting' for ever: no socket is left
+ *   to close, so no 'end' comes, and BullMQ's close waits for one (shutdown during an outage or
+ *   just after a failover). Its 'wait' path, for a connection never opened, ends it properly.
+ * - Sentinel: when the failover detector fires while the connection is asking the Sentinels for
+ *   the primary (the primary died; +switch-master arrives during the reconnect), ioredis ends it
+ *   for good ("Connection is closed."). Here only quit() and disconnect() end one.
+ */
+function guarded(redis: Redis, sentinel: boolean): Redis {
+  let closing = false
+  const quit = redis.quit.bind(redis)
+  const disconnect = redis.disconnect.bind(redis)
+  const duplicate = redis.duplicate.bind(redis)
+  redis.quit = (callback?: Callback<'OK'>) => {
+    closing = true
+    return quit(callback)
+  }
+  redis.disconnect = (reconnect = false) => {
+    if (!reconnect) closing = true
+    if (!reconnect && redis.status === 'reconnecting') (redis as { status: string }).status = 'wait'
+    disconnect(reconnect)
+  }
+  redis.duplicate = ((override?: Partial<RedisOptions>) => guarded(duplicate(override), sentinel)) as Redis['duplicate']
+  redis.on('end', () => {
+    // The failover detector's own Sentinel connections outlive a quit(): close them too.
+    if (closing) return sentinel ? disconnect() : undefined
+    if (sentinel) {
+      setTimeout(() => {
+        if (!closing && redis.status === 'end') redis.connect().catch(() => {})
+      }, 100).unref()
+    }
+  })
+  return redis
+}
+
+/** Opens a connection to the configured Redis: a redis:// URL, or the primary Sentinel names. */
+export function openRedis(target: RedisTarget, options: RedisOptions = {}): Redis {
+  if (typeof target === 'string') return guarded(new Redis(target, { reconnectOnError: readonly(1), ...options }), false)
+  return guarded(new Redis({ ...sentinelOptions(target), reconnectOnError: readonly(2), ...options }), true)
 }
 
 /** Waits for the first connection, so that start-up fails loudly instead of serving 503s. */
@@ -23,7 +90,7 @@ export async function waitReady(redis: Redis, timeoutMs = 5000): Promise<void> {
   try {
     await once(redis, 'ready', { signal: timer })
   } catch {
-    throw new Error(`Redis did not answer within ${timeoutMs} ms: start one (redis-server) or set REDIS_URL`)
+    throw new Error(`Redis did not answer within ${timeoutMs} ms: start one (redis-server) or set REDIS_URL (or REDIS_SENTINELS)`)
   }
 }
 

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events'
 import { randomUUID } from 'node:crypto'
 import type { Redis } from 'ioredis'
+import type { RedisTarget } from '../../config.js'
 import { JAPAN_OFFSET_MS } from '../../domain/japan.js'
 import type { CancelReason, Verification } from '../../domain/verification.js'
 import { Refusal, refusalError, withChanged } from '../refusals.js'
@@ -8,7 +9,7 @@ import type {
   AuditEntry, CallOutcome, CreateVerificationInput, DayLock, MaintenanceWindow, NumberHealth, NumberState,
   Outcome, PoolNumber, StatusEvent, Store, StoreOptions,
 } from '../types.js'
-import { connectRedis, isConnectionError, storeUnavailable, waitReady } from './connection.js'
+import { isConnectionError, openRedis, STORE_CONNECTION_OPTIONS, storeUnavailable, waitReady } from './connection.js'
 import { defineScripts } from './scripts.js'
 
 // The production store: every read-and-decide step is one Lua script (lua/), keys under one
@@ -19,7 +20,8 @@ const CALL_SID_TTL_MS = DAY_MS
 const AUDIT_CAP = 1000
 
 export interface RedisStoreOptions extends StoreOptions {
-  url: string
+  /** A redis:// URL, or the Sentinels (config.redis). */
+  url: RedisTarget
   keyPrefix: string
 }
 
@@ -62,8 +64,8 @@ function toNumberRecord(h: Hash): Omit<PoolNumber, 'pending' | 'callsToday'> {
 }
 
 export async function createRedisStore(options: RedisStoreOptions): Promise<Store> {
-  const redis = connectRedis(options.url, { keyPrefix: options.keyPrefix })
-  const subscriber = connectRedis(options.url, { enableOfflineQueue: true, maxRetriesPerRequest: null })
+  const redis = openRedis(options.url, { ...STORE_CONNECTION_OPTIONS, keyPrefix: options.keyPrefix })
+  const subscriber = openRedis(options.url, { ...STORE_CONNECTION_OPTIONS, enableOfflineQueue: true, maxRetriesPerRequest: null })
   redis.on('error', () => {}) // surfaced per request as STORE_UNAVAILABLE; ioredis reconnects
   subscriber.on('error', () => {})
   defineScripts(redis)

@@ -9,7 +9,7 @@ import { createMetrics } from '../../../src/plugins/metrics.js'
 const config = loadConfig(process.env)
 const lock = Number(process.env.TEST_LOCK_MS ?? 1000)
 const queue = createBullQueue<CallbackJob>('callbacks', {
-  url: config.redisUrl,
+  url: config.redis,
   prefix: `${config.keyPrefix}bull`,
   worker: { lockDuration: lock, stalledInterval: lock / 2 },
 })
