@@ -59,9 +59,22 @@ export function maskPhoneNumber(number: string): string {
   return '*'.repeat(digits.length - 4) + digits.slice(-4)
 }
 
+export interface PresentedNumber { readonly e164: string; readonly display: string; readonly telUri: string }
+
+// Every answer carries a pool number and the pool is small: format each once, not per response
+// (libphonenumber was 6 % of a status poll). Bounded all the same, since numbers come and go.
+const PRESENTED_CAP = 1000
+const presented = new Map<string, PresentedNumber>()
+
 /** R8: the verification number as shown (0120-000-001) and as tapped (tel:+81120000001). */
-export function presentVerificationNumber(e164: string): { e164: string; display: string; telUri: string } {
-  const parsed = parsePhoneNumberFromString(e164)
-  const display = parsed?.country === 'JP' ? parsed.formatNational() : (parsed?.formatInternational() ?? e164)
-  return { e164, display, telUri: `tel:${e164}` }
+export function presentVerificationNumber(e164: string): PresentedNumber {
+  let found = presented.get(e164)
+  if (found === undefined) {
+    const parsed = parsePhoneNumberFromString(e164)
+    const display = parsed?.country === 'JP' ? parsed.formatNational() : (parsed?.formatInternational() ?? e164)
+    found = Object.freeze({ e164, display, telUri: `tel:${e164}` })
+    if (presented.size >= PRESENTED_CAP) presented.delete(presented.keys().next().value!)
+    presented.set(e164, found)
+  }
+  return found
 }

@@ -1,10 +1,17 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import { createHash, randomBytes, randomFillSync, timingSafeEqual } from 'node:crypto'
 import type { FastifyRequest } from 'fastify'
 import type { AdminToken, ApiKey } from '../config.js'
 import { CallverifyError } from '../domain/errors.js'
 
 // Credentials are compared as sha256 digests in constant time, and every candidate is
 // compared (no early exit), so timing tells nothing about which key or how much matched.
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** sha256 of the Bearer token (null: none): the rate limit, the API key and the poll token check each need it once. */
+    bearerDigest?: Buffer | null
+  }
+}
 
 export function sha256(value: string): Buffer {
   return createHash('sha256').update(value).digest()
@@ -14,13 +21,25 @@ export function sha256Hex(value: string): string {
   return createHash('sha256').update(value).digest('hex')
 }
 
-export function sameSecret(presented: string, expectedDigest: Buffer): boolean {
-  return timingSafeEqual(sha256(presented), expectedDigest)
+/** A presented digest (bearerDigest, headerOrQueryDigest) against the expected one. */
+export function sameDigest(presented: Buffer | undefined, expectedDigest: Buffer): boolean {
+  return presented !== undefined && timingSafeEqual(presented, expectedDigest)
 }
+
+// Random bytes are drawn 4 KiB at a time and each handed out once, as node's randomUUID does:
+// a call into the CSPRNG per token (two per create) cost more than the bytes themselves.
+const pool = Buffer.alloc(4096)
+let drawn = pool.length
 
 /** ≥ 128 random bits, URL-safe: verification ids and poll tokens are unguessable. */
 export function randomToken(bytes: number): string {
-  return randomBytes(bytes).toString('base64url')
+  if (bytes > pool.length) return randomBytes(bytes).toString('base64url')
+  if (drawn + bytes > pool.length) {
+    randomFillSync(pool)
+    drawn = 0
+  }
+  drawn += bytes
+  return pool.toString('base64url', drawn - bytes, drawn)
 }
 
 /** The `Authorization: Bearer` credential. API keys and admin tokens come only this way. */
@@ -38,6 +57,23 @@ export function headerOrQueryToken(request: FastifyRequest): string | undefined 
   return typeof query?.token === 'string' && query.token !== '' ? query.token : undefined
 }
 
+/** sha256 of bearerToken, hashed once per request. */
+export function bearerDigest(request: FastifyRequest): Buffer | undefined {
+  if (request.bearerDigest === undefined) {
+    const token = bearerToken(request)
+    request.bearerDigest = token === undefined ? null : sha256(token)
+  }
+  return request.bearerDigest ?? undefined
+}
+
+/** sha256 of headerOrQueryToken. */
+export function headerOrQueryDigest(request: FastifyRequest): Buffer | undefined {
+  const header = bearerDigest(request)
+  if (header !== undefined) return header
+  const token = headerOrQueryToken(request)
+  return token === undefined ? undefined : sha256(token)
+}
+
 interface Named {
   name: string
   digest: Buffer
@@ -52,8 +88,11 @@ export class SecretSet {
   }
 
   match(presented: string | undefined): string | undefined {
-    if (presented === undefined) return undefined
-    const digest = sha256(presented)
+    return presented === undefined ? undefined : this.matchDigest(sha256(presented))
+  }
+
+  matchDigest(digest: Buffer | undefined): string | undefined {
+    if (digest === undefined) return undefined
     let found: string | undefined
     for (const entry of this.entries) {
       if (timingSafeEqual(digest, entry.digest) && found === undefined) found = entry.name

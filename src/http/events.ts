@@ -4,7 +4,7 @@ import type { ServerResponse } from 'node:http'
 import { Type } from 'typebox'
 import { CallverifyError } from '../domain/errors.js'
 import { isTerminal, type Verification, type VerificationStatus } from '../domain/verification.js'
-import { bearerToken, headerOrQueryToken, sameSecret, unauthorized } from './auth.js'
+import { bearerDigest, headerOrQueryDigest, sameDigest, unauthorized } from './auth.js'
 import { presentVerification } from './present.js'
 import { BearerAuth, errorResponses } from './schemas/common.js'
 import { IdParams } from './schemas/v1.js'
@@ -24,14 +24,13 @@ export default async function eventsRoutes(fastify: FastifyInstance): Promise<vo
 
   /** The owning tenant's API key, or this verification's poll token (?token= for EventSource). */
   function authorize(request: FastifyRequest, v: Verification): void {
-    const tenant = app.apiKeys.match(bearerToken(request))
+    const tenant = app.apiKeys.matchDigest(bearerDigest(request))
     if (tenant !== undefined) {
       if (tenant !== v.tenant) throw new CallverifyError('NOT_FOUND')
       request.tenant = tenant
       return
     }
-    const token = headerOrQueryToken(request)
-    if (token === undefined || !sameSecret(token, Buffer.from(v.pollTokenHash, 'hex'))) throw unauthorized()
+    if (!sameDigest(headerOrQueryDigest(request), Buffer.from(v.pollTokenHash, 'hex'))) throw unauthorized()
   }
 
   app.get('/verifications/:id/events', {

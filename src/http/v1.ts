@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { CallverifyError } from '../domain/errors.js'
 import { normalizeRegisteredNumber } from '../domain/phone.js'
 import { isTerminal, type Verification } from '../domain/verification.js'
-import { bearerToken, headerOrQueryToken, randomToken, sameSecret, sha256Hex, unauthorized } from './auth.js'
+import { bearerDigest, headerOrQueryDigest, randomToken, sameDigest, sha256Hex, unauthorized } from './auth.js'
 import { presentVerification } from './present.js'
 import { BearerAuth, errorResponses } from './schemas/common.js'
 import { CreateBody, GetQuery, IdParams, ServiceStatusBody, ServiceStatusQuery, VerificationBody } from './schemas/v1.js'
@@ -26,7 +26,7 @@ export default async function v1Routes(fastify: FastifyInstance): Promise<void> 
   const { store, config, watch, gate } = app
 
   function tenantOf(request: FastifyRequest): string | undefined {
-    return app.apiKeys.match(bearerToken(request))
+    return app.apiKeys.matchDigest(bearerDigest(request))
   }
 
   function requireTenant(request: FastifyRequest): string {
@@ -50,8 +50,7 @@ export default async function v1Routes(fastify: FastifyInstance): Promise<void> 
       request.tenant = tenant
       return { tenant }
     }
-    const token = headerOrQueryToken(request)
-    if (token !== undefined && sameSecret(token, Buffer.from(v.pollTokenHash, 'hex'))) return { pollTokenFor: v }
+    if (sameDigest(headerOrQueryDigest(request), Buffer.from(v.pollTokenHash, 'hex'))) return { pollTokenFor: v }
     throw unauthorized()
   }
 
@@ -64,7 +63,8 @@ export default async function v1Routes(fastify: FastifyInstance): Promise<void> 
     config: { rateLimitKind: 'create' },
   }, async (request, reply) => {
     const tenant = requireTenant(request)
-    const phoneNumber = normalizeRegisteredNumber(request.body.phoneNumber)
+    // The per-number rate limit normalised it already (plugins/ratelimit.ts), when it could.
+    const phoneNumber = request.phoneNumber ?? normalizeRegisteredNumber(request.body.phoneNumber)
     request.phoneNumber = phoneNumber
     if (request.body.callbackUrl !== undefined) checkCallbackUrl(request.body.callbackUrl, config.production)
     await gate.assertOpen(app.clock(), config.windowSeconds * 1000)
@@ -126,8 +126,7 @@ export default async function v1Routes(fastify: FastifyInstance): Promise<void> 
     if (tenant === undefined) {
       // A poll token is a valid credential, but not for confirm: say so rather than 401.
       const found = await store.getVerification(request.params.id)
-      const token = headerOrQueryToken(request)
-      if (found && token !== undefined && sameSecret(token, Buffer.from(found.verification.pollTokenHash, 'hex'))) {
+      if (found && sameDigest(headerOrQueryDigest(request), Buffer.from(found.verification.pollTokenHash, 'hex'))) {
         throw new CallverifyError('FORBIDDEN', {}, { message: 'A poll token cannot confirm: the backend confirms with its API key' })
       }
       throw unauthorized()

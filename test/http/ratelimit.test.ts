@@ -63,6 +63,8 @@ for (const kind of STORE_KINDS) {
         const keys = await redis.keys(`${t.config.keyPrefix}rl:*`).finally(() => redis.disconnect())
         expect(keys.some((k) => k.includes('phone:'))).toBe(true)
         expect(keys.join(' ')).not.toMatch(/9012345678|9087654321/)
+        // Named by what they count, one key per tenant or tenant and number.
+        for (const key of keys) expect(key.slice(t.config.keyPrefix.length)).toMatch(/^rl:(key:(demo|other)|phone:[\w-]{22})$/)
       }
     })
 

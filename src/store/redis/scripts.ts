@@ -15,7 +15,7 @@ type Arg = string | number
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     createVerification(...keysAndArgs: Arg[]): Result<string, Context>
-    readVerification(...keysAndArgs: Arg[]): Result<string, Context>
+    readVerification(...keysAndArgs: Arg[]): Result<-1 | (string | number)[], Context>
     confirmVerification(...keysAndArgs: Arg[]): Result<string, Context>
     cancelVerification(...keysAndArgs: Arg[]): Result<string, Context>
     recordCall(...keysAndArgs: Arg[]): Result<string, Context>
