@@ -122,11 +122,21 @@ describe('Redis Sentinel failover', () => {
     })
   }, 20_000)
 
-  afterAll(async () => {
-    await t?.close().catch(() => {})
-    for (const redis of clients) redis.disconnect()
+  // The servers die with the test even if closing the app hangs (a hook timeout skips the rest).
+  const killServers = () => {
     for (const server of Object.values(servers)) server.process?.kill('SIGKILL')
-    rmSync(dir, { recursive: true, force: true })
+  }
+  process.once('exit', killServers)
+
+  afterAll(async () => {
+    try {
+      await Promise.race([t?.close().catch(() => {}), new Promise((r) => setTimeout(r, 10_000).unref())])
+      for (const redis of clients) redis.disconnect()
+    } finally {
+      killServers()
+      process.off('exit', killServers)
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   it('openRedis — a write a replica refuses (READONLY) is a connection error and drops the socket to reconnect', async () => {
