@@ -15,7 +15,7 @@ import type {
 // The embedded store: one process, no persistence, an injectable clock. Each method runs as
 // one synchronous step (no await inside), which is what makes it atomic here.
 
-type NumberRecord = Omit<PoolNumber, 'pending' | 'callsToday'>
+type NumberRecord = Omit<PoolNumber, 'pending' | 'callsToday' | 'outcomesToday'>
 
 const AUDIT_CAP = 1000
 const CALL_SID_TTL_MS = 24 * 3600 * 1000
@@ -32,6 +32,7 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
   const callers = new Map<string, Map<string, string>>() // caller → pool number → verification id
   const pool = new Map<string, NumberRecord>()
   const dayCalls = new Map<string, number>()
+  const dayOutcomes = new Map<string, Record<string, number>>() // pool number + Japan day → status callbacks by outcome
   const callSids = new Map<string, number>()
   const failures = new Map<string, number>()
   const locks = new Map<string, number>()
@@ -93,7 +94,7 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
       if (byNumber.size === 0) callers.delete(caller)
     }
     const yesterday = japanDay(now - 86_400_000)
-    for (const map of [failures, dayCalls]) {
+    for (const map of [failures, dayCalls, dayOutcomes]) {
       for (const key of map.keys()) if (key.slice(key.lastIndexOf('\n') + 1) < yesterday) map.delete(key)
     }
   }
@@ -115,7 +116,8 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
     for (const v of verifications.values()) {
       if (v.verificationNumber === record.e164 && isOpen(v.status) && isInsideWindow(v, now)) pending++
     }
-    return { ...record, pending, callsToday: dayCalls.get(`${record.e164}\n${japanDay(now)}`) ?? 0 }
+    const day = japanDay(now)
+    return { ...record, pending, callsToday: dayCalls.get(`${record.e164}\n${day}`) ?? 0, outcomesToday: { ...dayOutcomes.get(`${record.e164}\n${day}`) } }
   }
 
   function dayLock(tenant: string, phoneNumber: string, now: number): DayLock {
@@ -244,12 +246,18 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
     async recordCallStatus(input: CallStatusInput) {
       const number = pool.get(input.to)
       if (!number) return { answered: input.durationSeconds > 0, number: null }
+      const now = clock()
+      const key = `${number.e164}\n${japanDay(now)}`
+      const outcomes = dayOutcomes.get(key) ?? {}
+      outcomes[input.status] = (outcomes[input.status] ?? 0) + 1
+      dayOutcomes.set(key, outcomes)
+      number.lastOutcome = { status: input.status, durationSeconds: input.durationSeconds, at: now }
       const answered = input.durationSeconds > 0
       if (answered) {
         number.health = 'answered'
         if (number.state !== 'retired') number.state = 'quarantined'
       }
-      return { answered, number: numberView(number, clock()) }
+      return { answered, number: numberView(number, now) }
     },
 
     onStatus(listener: (event: StatusEvent) => void) {

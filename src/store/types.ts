@@ -65,6 +65,10 @@ export interface PoolNumber {
   lastCallAt?: number
   /** Handed out since the last call arrived (the pool health job's "silent" signal). */
   allocationsSinceCall: number
+  /** Status callbacks today (Japan day) by the carrier's outcome: busy, no-answer, failed, completed… */
+  outcomesToday: Record<string, number>
+  /** The last status callback's outcome and call duration. */
+  lastOutcome?: { status: string; durationSeconds: number; at: number }
 }
 
 export interface PoolNumberPatch {

@@ -42,6 +42,9 @@ async function expectOutcome(t: TestApp, fixture: WebhookFixture, ids: string[])
   for (const id of ids) expect(await getVerification(t, id), fixture.name).toMatchObject(STATUS_AFTER[outcome] ?? UNCHANGED)
   if (fixture.path.endsWith('/status')) {
     const number = await t.store.getNumber(String(fixture.params.To))
+    // Every status callback's outcome is recorded on its pool number.
+    expect(number?.outcomesToday, 'outcomesToday').toEqual({ [String(fixture.params.CallStatus)]: 1 })
+    expect(number?.lastOutcome).toMatchObject({ status: fixture.params.CallStatus, durationSeconds: Number(fixture.params.CallDuration ?? 0) })
     if (outcome === 'answered') expect(number).toMatchObject({ state: 'quarantined', health: 'answered' })
     else expect(number).toMatchObject({ state: 'active', health: 'ok' })
   }

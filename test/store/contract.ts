@@ -777,6 +777,20 @@ export function storeContract(name: string, factory: StoreFactory): void {
         expect((await create(store)).verificationNumber).toBe(N1)
       })
 
+      it('recordCallStatus — records each outcome on its pool number: today\'s counts and the last one', async () => {
+        const { store } = await harness()
+        expect((await store.getNumber(N1))!.outcomesToday).toEqual({})
+        for (const status of ['busy', 'busy', 'no-answer', 'failed']) {
+          await store.recordCallStatus({ callSid: callSid(), to: N1, status, durationSeconds: 0 })
+        }
+        const number = await store.getNumber(N1)
+        expect(number!.outcomesToday).toEqual({ busy: 2, 'no-answer': 1, failed: 1 })
+        expect(number!.lastOutcome).toMatchObject({ status: 'failed', durationSeconds: 0, at: expect.any(Number) })
+        expect((await store.getNumber(N2))!.outcomesToday).toEqual({})
+        await store.recordCallStatus({ callSid: callSid(), to: N2, status: 'completed', durationSeconds: 4 })
+        expect(await store.getNumber(N2)).toMatchObject({ outcomesToday: { completed: 1 }, lastOutcome: { status: 'completed', durationSeconds: 4 } })
+      })
+
       it('maintenance — add, list (past ones dropped, soonest first), remove', async () => {
         const { store } = await harness()
         const now = await store.now()

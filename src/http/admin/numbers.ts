@@ -17,7 +17,9 @@ export function presentNumber(n: PoolNumber): PoolNumberBody {
     ...(n.label !== undefined ? { label: n.label } : {}),
     health: n.health, pending: n.pending, callsToday: n.callsToday,
     ...(n.lastCallAt !== undefined ? { lastCallAt: iso(n.lastCallAt) } : {}),
-    allocationsSinceCall: n.allocationsSinceCall, addedAt: iso(n.addedAt),
+    allocationsSinceCall: n.allocationsSinceCall, outcomesToday: n.outcomesToday,
+    ...(n.lastOutcome !== undefined ? { lastOutcome: { ...n.lastOutcome, at: iso(n.lastOutcome.at) } } : {}),
+    addedAt: iso(n.addedAt),
   }
 }
 

@@ -28,6 +28,8 @@ export const PoolNumberBody = Type.Object({
   callsToday: Type.Integer({ description: 'Calls that reached it today (Japan day), any kind' }),
   lastCallAt: Type.Optional(Iso),
   allocationsSinceCall: Type.Integer({ description: 'Handed out since the last call arrived' }),
+  outcomesToday: Type.Record(Type.String(), Type.Integer(), { description: 'Status callbacks today (Japan day) by outcome: busy, no-answer, failed, completed…' }),
+  lastOutcome: Type.Optional(Type.Object({ status: Type.String(), durationSeconds: Type.Integer(), at: Iso })),
   addedAt: Iso,
 })
 export type PoolNumberBody = Static<typeof PoolNumberBody>

@@ -50,7 +50,7 @@ function toVerification(h: Hash): Verification {
   return v
 }
 
-function toNumberRecord(h: Hash): Omit<PoolNumber, 'pending' | 'callsToday'> {
+function toNumberRecord(h: Hash): Omit<PoolNumber, 'pending' | 'callsToday' | 'outcomesToday'> {
   return {
     e164: String(h.e164),
     state: h.state as NumberState,
@@ -60,6 +60,9 @@ function toNumberRecord(h: Hash): Omit<PoolNumber, 'pending' | 'callsToday'> {
     allocationsSinceCall: Number(h.allocationsSinceCall ?? 0),
     ...(h.label !== undefined ? { label: String(h.label) } : {}),
     ...(h.lastCallAt !== undefined ? { lastCallAt: Number(h.lastCallAt) } : {}),
+    ...(h.lastOutcome !== undefined
+      ? { lastOutcome: { status: String(h.lastOutcome), durationSeconds: Number(h.lastOutcomeDuration), at: Number(h.lastOutcomeAt) } }
+      : {}),
   }
 }
 
@@ -127,10 +130,15 @@ function createStoreOn(redis: Redis, options: RedisStoreOptions, events: EventEm
   async function numberView(h: Hash, at: number): Promise<PoolNumber> {
     const record = toNumberRecord(h)
     const day = Math.floor((at + JAPAN_OFFSET_MS) / DAY_MS)
-    const [[, pending], [, calls]] = (await call(() =>
-      redis.multi().zcount(`pool:pending:${record.e164}`, `(${at}`, '+inf').get(`calls:${record.e164}:${day}`).exec(),
-    )) as [[null, number], [null, string | null]]
-    return { ...record, pending: Number(pending), callsToday: Number(calls ?? 0) }
+    const [[, pending], [, calls], [, outcomes]] = (await call(() =>
+      redis.multi()
+        .zcount(`pool:pending:${record.e164}`, `(${at}`, '+inf')
+        .get(`calls:${record.e164}:${day}`)
+        .hgetall(`outcomes:${record.e164}:${day}`)
+        .exec(),
+    )) as [[null, number], [null, string | null], [null, Record<string, string>]]
+    const outcomesToday = Object.fromEntries(Object.entries(outcomes).map(([status, count]) => [status, Number(count)]))
+    return { ...record, pending: Number(pending), callsToday: Number(calls ?? 0), outcomesToday }
   }
 
   async function lockState(tenant: string, phoneNumber: string, at: number): Promise<DayLock> {
@@ -195,7 +203,7 @@ function createStoreOn(redis: Redis, options: RedisStoreOptions, events: EventEm
       await call(() => redis.recordWithheldCall(`sid:${callSid}`, `pool:n:${to}`, ...common, to, CALL_SID_TTL_MS))
     },
     async recordCallStatus(input) {
-      const answered = await call(() => redis.recordCallStatus(`pool:n:${input.to}`, 'pool:active', input.durationSeconds))
+      const answered = await call(() => redis.recordCallStatus(`pool:n:${input.to}`, 'pool:active', input.durationSeconds, input.status, options.keyPrefix, JAPAN_OFFSET_MS))
       const h = answered === Refusal.NumberUnknown ? null : await call(() => redis.hgetall(`pool:n:${input.to}`))
       return { answered: input.durationSeconds > 0, number: h ? await numberView(h, await now()) : null }
     },

@@ -1,15 +1,25 @@
 --[[
-  A call status callback. A call with a duration was answered, which this service never does:
-  the number is misconfigured at the carrier, so it is marked answered and quarantined.
+  A call status callback: records the carrier's outcome on its pool number (today's count per
+  outcome, and the last outcome with its duration). A call with a duration was answered, which
+  this service never does: the number is misconfigured at the carrier, so it is marked answered
+  and quarantined.
   KEYS[1] pool:n:{to}   KEYS[2] pool:active
-  ARGV[1] duration in seconds
+  ARGV[1] duration in seconds   ARGV[2] the call's status (busy, no-answer, failed, completed…)
+  ARGV[3] key prefix, for the derived outcomes:{to}:{day} hash   ARGV[4] Japan's UTC offset in ms
   Output: 1 answered, 0 not answered, -9 not a pool number
 ]]
---- @include "pool"
 if redis.call('EXISTS', KEYS[1]) == 0 then return -9 end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local e164 = redis.call('HGET', KEYS[1], 'e164')
+-- The Japan day as in includes/verification.lua (a fixed +9 h: no daylight saving).
+local day = math.floor((now + tonumber(ARGV[4])) / 86400000)
+local outcomes = ARGV[3] .. 'outcomes:' .. e164 .. ':' .. day
+redis.call('HINCRBY', outcomes, ARGV[2], 1)
+redis.call('PEXPIREAT', outcomes, (day + 2) * 86400000 - tonumber(ARGV[4]))
+redis.call('HSET', KEYS[1], 'lastOutcome', ARGV[2], 'lastOutcomeDuration', ARGV[1], 'lastOutcomeAt', now)
 if tonumber(ARGV[1]) <= 0 then return 0 end
 redis.call('HSET', KEYS[1], 'health', 'answered')
-local e164 = redis.call('HGET', KEYS[1], 'e164')
 if redis.call('HGET', KEYS[1], 'state') ~= 'retired' then
   redis.call('HSET', KEYS[1], 'state', 'quarantined')
   redis.call('HDEL', KEYS[2], e164)
