@@ -1,4 +1,3 @@
-import { EventEmitter } from 'node:events'
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import formbody from '@fastify/formbody'
 import swagger from '@fastify/swagger'
@@ -6,7 +5,6 @@ import swaggerUi from '@fastify/swagger-ui'
 import type { Config } from './config.js'
 import { CallverifyError } from './domain/errors.js'
 import { SEED_CALENDAR, type ServiceCalendar } from './domain/calendar.js'
-import type { Verification } from './domain/verification.js'
 import { apiKeySet, adminTokenSet, randomToken, type SecretSet } from './http/auth.js'
 import { errorHandler, notFoundHandler, toContractError, sendError } from './http/errors.js'
 import { ServiceGate } from './http/gates.js'
@@ -39,11 +37,6 @@ export interface AppDeps {
   logger?: FastifyServerOptions['logger']
 }
 
-/** Lifecycle events inside one instance: 'created' (a verification opened here). */
-export interface Lifecycle extends EventEmitter {
-  emit(event: 'created', verification: Verification): boolean
-  on(event: 'created', listener: (verification: Verification) => void): this
-}
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -54,7 +47,6 @@ declare module 'fastify' {
     gate: ServiceGate
     apiKeys: SecretSet
     adminTokens: SecretSet
-    lifecycle: Lifecycle
   }
   interface FastifyRequest {
     tenant?: string
@@ -103,7 +95,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorate('gate', new ServiceGate(store, deps.calendar ?? SEED_CALENDAR))
   app.decorate('apiKeys', apiKeySet(config.apiKeys))
   app.decorate('adminTokens', adminTokenSet(config.adminTokens))
-  app.decorate('lifecycle', new EventEmitter() as Lifecycle)
   app.addHook('onClose', async () => app.watch.close())
   if (destination) app.addHook('onClose', async () => destination.flush())
 

@@ -82,7 +82,6 @@ export default async function v1Routes(fastify: FastifyInstance): Promise<void> 
     request.verificationId = verification.id
     app.metrics.verifications.inc({ outcome: 'created' })
     app.metrics.allocations.inc({ number: verification.verificationNumber })
-    app.lifecycle.emit('created', verification)
     return reply.code(201).send({ ...presentVerification(verification, now), pollToken })
   })
 

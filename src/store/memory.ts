@@ -198,14 +198,6 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
       return transition(id, tenant, (v, now) => applyCancel(v, now, reason))
     },
 
-    async expireVerification(id) {
-      const record = verifications.get(id)
-      if (!record) return null
-      const now = clock()
-      const changed: Verification[] = []
-      const v = commit(record, expireIfDue(record, now), now, changed)
-      return { verification: { ...v }, now, changed }
-    },
 
     async expireDue(limit) {
       const now = clock()

@@ -138,8 +138,6 @@ export interface Store {
   getVerification(id: string): Promise<{ verification: Verification; now: number; changed: Verification[] } | null>
   confirmVerification(id: string, tenant: string): Promise<Outcome>
   cancelVerification(id: string, reason: CancelReason, tenant?: string): Promise<Outcome>
-  /** Expires it if due; null when unknown. */
-  expireVerification(id: string): Promise<Outcome | null>
   /**
    * The expiry sweep's step (R3 as an event): expires open verifications whose window is over,
    * counting and publishing each as a read would. At most `limit` per call: a full batch means

@@ -466,7 +466,7 @@ export function storeContract(name: string, factory: StoreFactory): void {
       })
     })
 
-    describe('getVerification and expireVerification', () => {
+    describe('getVerification', () => {
       it('getVerification — an unknown id → null', async () => {
         const { store } = await harness()
         expect(await store.getVerification('vf_unknown')).toBeNull()
@@ -485,19 +485,6 @@ export function storeContract(name: string, factory: StoreFactory): void {
         const second = (await store.getVerification(v.id))!
         expect(second.verification.status).toBe('expired')
         expect(second.changed).toEqual([])
-      })
-
-      it('expireVerification — expires a due one once, leaves one inside its window, null when unknown', async () => {
-        const { store, advance } = await harness({ windowMs: SHORT })
-        const v = await create(store, { windowMs: SHORT })
-        const done = await verified(store, { windowMs: SHORT, phoneNumber: OTHER_CALLER })
-        await store.confirmVerification(done.id, 'bank-a')
-        expect(await store.expireVerification(v.id)).toMatchObject({ verification: { status: 'pending' }, changed: [] })
-        await advance(PAST_SHORT)
-        expect(await store.expireVerification(v.id)).toMatchObject({ verification: { status: 'expired' }, changed: [{ id: v.id, status: 'expired' }] })
-        expect(await store.expireVerification(v.id)).toMatchObject({ verification: { status: 'expired' }, changed: [] })
-        expect(await store.expireVerification(done.id)).toMatchObject({ verification: { status: 'confirmed' }, changed: [] })
-        expect(await store.expireVerification('vf_unknown')).toBeNull()
       })
     })
 

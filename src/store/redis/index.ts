@@ -178,9 +178,6 @@ function createStoreOn(redis: Redis, options: RedisStoreOptions, events: EventEm
     async getVerification(id: string) {
       return read(id)
     },
-    async expireVerification(id: string) {
-      return read(id)
-    },
     async confirmVerification(id: string, tenant: string) {
       return outcome(await script(() => redis.confirmVerification(`v:${id}`, ...common, tenant)))
     },
