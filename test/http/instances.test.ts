@@ -1,9 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { freePort } from '../support/global-setup.js'
+import { killRedisServer, startRedisServer } from '../support/redis-server.js'
 import { API_KEY, bearer, buildTestApp, type TestApp } from '../support/app.js'
 import { testPrefix, deleteKeys } from '../support/redis.js'
 
@@ -40,18 +41,12 @@ describe('Redis goes away and comes back', () => {
   let t: TestApp | undefined
   afterEach(async () => {
     await t?.close().catch(() => {})
-    server?.kill('SIGKILL')
+    await killRedisServer(server)
   })
 
   // Production Redis persists (AOF, docker-compose.yml): the pool survives the restart.
   const dir = mkdtempSync(join(tmpdir(), 'cv-redis-'))
-  function startRedis(port: number): Promise<ChildProcess> {
-    const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir], { stdio: ['ignore', 'pipe', 'ignore'] })
-    return new Promise((resolve, reject) => {
-      child.stdout!.on('data', (chunk: Buffer) => { if (chunk.toString().includes('Ready to accept connections')) resolve(child) })
-      child.on('error', reject)
-    })
-  }
+  const startRedis = (port: number) => startRedisServer(port, ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir])
 
   it('requests answer 503 STORE_UNAVAILABLE within a second, and the service recovers by itself', async () => {
     const port = await freePort()
@@ -60,8 +55,7 @@ describe('Redis goes away and comes back', () => {
     const create = () => t!.app.inject({ method: 'POST', url: '/v1/verifications', headers: bearer(API_KEY), payload: { phoneNumber: '09012345678' } })
     expect((await create()).statusCode).toBe(201)
 
-    server.kill('SIGKILL')
-    await new Promise((r) => server!.once('exit', r))
+    await killRedisServer(server)
     const started = Date.now()
     const down = await create()
     expect(Date.now() - started).toBeLessThan(1000)

@@ -1,10 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { Redis } from 'ioredis'
 import { afterEach, describe, expect, it } from 'vitest'
 import { loadFixture } from '../../src/carriers/twilio/fixtures.js'
 import { signTwilioRequest } from '../../src/carriers/twilio/signature.js'
 import { freePort } from '../support/global-setup.js'
+import { killRedisServer, startRedisServer } from '../support/redis-server.js'
 import { API_KEY, OTHER_API_KEY, STORE_KINDS, bearer, buildTestApp, type StoreKind, type TestApp, type TestAppOptions } from '../support/app.js'
 import { deleteKeys, redisUrl, testPrefix } from '../support/redis.js'
 
@@ -145,16 +146,10 @@ describe('rate limits while Redis is away', () => {
   let t: TestApp | undefined
   afterEach(async () => {
     await t?.close().catch(() => {})
-    server?.kill('SIGKILL')
+    await killRedisServer(server)
   })
 
-  function startRedis(port: number): Promise<ChildProcess> {
-    const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'ignore'] })
-    return new Promise((resolve, reject) => {
-      child.stdout!.on('data', (chunk: Buffer) => { if (chunk.toString().includes('Ready to accept connections')) resolve(child) })
-      child.on('error', reject)
-    })
-  }
+  const startRedis = (port: number) => startRedisServer(port)
 
   it('a Redis outage skips the limits: 503 STORE_UNAVAILABLE within a second, never a 500 or a hang', async () => {
     const port = await freePort()
@@ -162,8 +157,7 @@ describe('rate limits while Redis is away', () => {
     t = await build('redis', { REDIS_URL: `redis://127.0.0.1:${port}`, RATE_LIMIT_API_KEY_PER_MINUTE: '2' })
     const read = () => t!.app.inject({ url: '/v1/verifications/vf_x', headers: bearer(API_KEY) })
     expect((await read()).statusCode).toBe(404)
-    server.kill('SIGKILL')
-    await new Promise((r) => server!.once('exit', r))
+    await killRedisServer(server)
     const started = Date.now()
     const res = await read()
     expect(Date.now() - started).toBeLessThan(1000)

@@ -1,5 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process'
-import { once } from 'node:events'
 import { readFileSync } from 'node:fs'
 import { DateTime } from 'luxon'
 import { Redis } from 'ioredis'
@@ -9,6 +7,7 @@ import { JAPAN_OFFSET_MS, japanDay, nextJapanMidnight } from '../../src/domain/j
 import { createRedisStore } from '../../src/store/redis/index.js'
 import type { CreateVerificationInput, StatusEvent, Store } from '../../src/store/types.js'
 import { freePort } from '../support/global-setup.js'
+import { killRedisServer, startRedisServer } from '../support/redis-server.js'
 import { deleteKeys, redisUrl, testPrefix } from '../support/redis.js'
 import { storeContract } from './contract.js'
 
@@ -152,25 +151,8 @@ describe('redis store — expiry sweep', () => {
 })
 
 describe('redis store — availability', () => {
-  async function startRedis(port: number): Promise<ChildProcess> {
-    const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
-    child.on('error', () => {})
-    const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => 50 })
-    probe.on('error', () => {})
-    try {
-      await vi.waitFor(async () => expect(await probe.ping()).toBe('PONG'), { timeout: 5000, interval: 50 })
-    } finally {
-      probe.disconnect()
-    }
-    return child
-  }
-
-  async function stopRedis(child: ChildProcess): Promise<void> {
-    if (child.exitCode !== null || child.signalCode !== null) return
-    const exited = once(child, 'exit')
-    child.kill('SIGKILL')
-    await exited
-  }
+  const startRedis = (port: number) => startRedisServer(port)
+  const stopRedis = killRedisServer
 
   async function timed<T>(run: () => Promise<T>): Promise<{ error: unknown; ms: number }> {
     const start = performance.now()

@@ -1,23 +1,14 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
+import type { IncomingNumber } from '../../src/carriers/twilio/rest.js'
 
 // A local stand-in for the two Twilio REST endpoints pool sync uses, shaped like Twilio's
 // answers (Twilio docs, "IncomingPhoneNumber resource" and "Paging"): basic auth, form bodies,
 // snake_case JSON, next_page_uri paging, and Twilio's error JSON.
 
-export interface FakeNumber {
-  sid: string
-  phoneNumber: string
-  voiceUrl: string
-  voiceMethod: string
-  voiceFallbackUrl: string
-  voiceFallbackMethod: string
-  statusCallback: string
-  statusCallbackMethod: string
-  voiceApplicationSid: string
-  trunkSid: string
-}
+/** A number as the fake holds it: the fields sync reads (rest.ts). */
+export type FakeNumber = IncomingNumber
 
 export interface FakeRequest {
   method: string
