@@ -11,7 +11,8 @@ import { buildWebhookApp, callsOfKind, getVerification, openVerification, postFi
 // The voice answer reveals nothing (CONTRACT "voice"): every outcome rings as long and answers
 // the same bytes; a store failure changes neither; held answers go out when the app closes.
 
-const DELAY = 300
+// Long enough that "at once" and "after the ring" stay apart on a loaded two-core machine.
+const DELAY = 800
 const POOL = '+81120000001'
 const matched = loadFixture('voice-matched')
 const call = (from: string, to = POOL) => ({ ...matched.params, CallSid: newCallSid(), From: from, Caller: from, To: to, Called: to })
@@ -48,7 +49,7 @@ for (const kind of STORE_KINDS) {
       for (const form of [call('+819012345678'), call('+817011112222'), call('+819012345678', '+81120000099'), call('+818011112222')]) {
         const { res, ms } = await postSigned(t, matched.path, form)
         expect(ms).toBeGreaterThanOrEqual(DELAY - 1)
-        expect(ms).toBeLessThan(DELAY + 250)
+        expect(ms).toBeLessThan(DELAY + 500)
         answers.push(wire(res))
         if (answers.length === 1) expect(await getVerification(t, id)).toMatchObject({ status: 'verified', calls: 1 })
       }
@@ -89,11 +90,11 @@ for (const kind of STORE_KINDS) {
           const voice = await postFixture(down, matched)
           expect(wire(voice.res)).toMatchObject({ status: 200, headers: { 'content-type': 'text/xml' }, body: REJECT_BUSY_TWIML })
           expect(voice.ms).toBeGreaterThanOrEqual(DELAY - 1)
-          expect(voice.ms).toBeLessThan(DELAY + 250)
+          expect(voice.ms).toBeLessThan(DELAY + 500)
           for (const name of ['voice-withheld-anonymous', 'fallback']) {
             const { res, ms } = await postFixture(down, name)
             expect(res.body, name).toBe(REJECT_BUSY_TWIML)
-            expect(ms, name).toBeLessThan(DELAY - 100)
+            expect(ms, name).toBeLessThan(DELAY - 300)
           }
           expect(await callsOfKind(down, 'store-unavailable')).toBe(1)
           const status = await postFixture(down, 'status-busy')
@@ -112,10 +113,10 @@ for (const kind of STORE_KINDS) {
         const voice = await postFixture(t, matched)
         expect(voice.res.body).toBe(REJECT_BUSY_TWIML)
         expect(voice.ms).toBeGreaterThanOrEqual(DELAY - 1)
-        expect(voice.ms).toBeLessThan(DELAY + 250)
+        expect(voice.ms).toBeLessThan(DELAY + 500)
         const fallback = await postFixture(t, 'fallback')
         expect(fallback.res.body).toBe(REJECT_BUSY_TWIML)
-        expect(fallback.ms).toBeLessThan(DELAY - 100)
+        expect(fallback.ms).toBeLessThan(DELAY - 300)
         expect(await callsOfKind(t, 'store-unavailable')).toBe(1)
       })
     }
