@@ -8,5 +8,7 @@ export default defineConfig({
     // Two cores: suites that start servers and Redis connections run two at a time.
     maxWorkers: 2,
     globalSetup: ['test/support/global-setup.ts'],
+    // The JSON report lets .ci/run print the plain 'N passed, N failed' line.
+    reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
   },
 })
