@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { API_KEY, OTHER_API_KEY, STORE_KINDS, bearer, buildTestApp, type TestApp } from '../support/app.js'
-import { testPrefix, deleteKeys } from '../support/redis.js'
+import { API_KEY, OTHER_API_KEY, STORE_KINDS, bearer, buildTestApp, type TestApp, deployment } from '../support/app.js'
 import { waitUntil } from '../jobs/support/receiver.js'
 
 // GET /v1/verifications/:id/events over a real listener: what an EventSource sees.
@@ -155,17 +154,12 @@ for (const kind of STORE_KINDS) {
 }
 
 describe('SSE across instances', () => {
-  const apps: TestApp[] = []
-  const prefix = testPrefix()
-  afterEach(async () => {
-    await Promise.all(apps.splice(0).map((a) => a.close()))
-    await deleteKeys(prefix)
-  })
+  const instances = deployment()
+  afterEach(() => instances.close())
 
   it('events — a stream on instance A receives changes made through instance B', async () => {
-    const a = await buildTestApp('redis', { keyPrefix: prefix })
-    const b = await buildTestApp('redis', { keyPrefix: prefix })
-    apps.push(a, b)
+    const a = await instances.instance()
+    const b = await instances.instance()
     const base = await a.app.listen({ port: 0, host: '127.0.0.1' })
     const v = await create(b)
     const s = await open(`${base}/v1/verifications/${v.id}/events?token=${v.pollToken}`)

@@ -5,24 +5,17 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { freePort } from '../support/global-setup.js'
 import { killRedisServer, startRedisServer } from '../support/redis-server.js'
-import { API_KEY, bearer, buildTestApp, type TestApp } from '../support/app.js'
-import { testPrefix, deleteKeys } from '../support/redis.js'
+import { API_KEY, bearer, buildTestApp, type TestApp, deployment } from '../support/app.js'
 
 // Production runs many stateless instances on one Redis: a change made through one must wake
 // a long-poll held by another, over real HTTP.
 describe('two instances sharing Redis', () => {
-  const apps: TestApp[] = []
-  let prefix = ''
-  afterEach(async () => {
-    await Promise.all(apps.splice(0).map((a) => a.close()))
-    if (prefix) await deleteKeys(prefix)
-  })
+  const instances = deployment()
+  afterEach(() => instances.close())
 
   it('get — a long-poll on instance A wakes when the call is recorded on instance B', async () => {
-    prefix = testPrefix()
-    const a = await buildTestApp('redis', { keyPrefix: prefix })
-    const b = await buildTestApp('redis', { keyPrefix: prefix })
-    apps.push(a, b)
+    const a = await instances.instance()
+    const b = await instances.instance()
     const base = await a.app.listen({ port: 0, host: '127.0.0.1' })
     const created = (await b.app.inject({ method: 'POST', url: '/v1/verifications', headers: bearer(API_KEY), payload: { phoneNumber: '09012345678' } })).json()
     const started = Date.now()

@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { ADMIN_TOKEN, API_KEY, STORE_KINDS, bearer, buildTestApp, type TestApp } from '../support/app.js'
-import { deleteKeys, testPrefix } from '../support/redis.js'
+import { ADMIN_TOKEN, API_KEY, STORE_KINDS, bearer, buildTestApp, type TestApp, deployment } from '../support/app.js'
 
 // Announced maintenance (R12 ⑥): operators declare it under /admin; create and confirm answer
 // 503 MAINTENANCE with `until` while it is on, at once on this instance.
@@ -118,17 +117,12 @@ for (const kind of STORE_KINDS) {
 }
 
 describe('/admin/maintenance across instances sharing Redis', () => {
-  const apps: TestApp[] = []
-  const prefix = testPrefix()
-  afterEach(async () => {
-    await Promise.all(apps.splice(0).map((a) => a.close()))
-    await deleteKeys(prefix)
-  })
+  const instances = deployment()
+  afterEach(() => instances.close())
 
   it('POST — another instance refuses creates within about a second', async () => {
-    const a = await buildTestApp('redis', { keyPrefix: prefix, deps: ALWAYS_OPEN })
-    const b = await buildTestApp('redis', { keyPrefix: prefix, deps: ALWAYS_OPEN })
-    apps.push(a, b)
+    const a = await instances.instance({ deps: ALWAYS_OPEN })
+    const b = await instances.instance({ deps: ALWAYS_OPEN })
     const create = () => b.app.inject({ method: 'POST', url: '/v1/verifications', headers: bearer(API_KEY), payload: { phoneNumber: PHONE } })
     expect((await create()).statusCode).toBe(201) // b has now read (and cached) "no maintenance"
     const added = await a.app.inject({

@@ -6,8 +6,8 @@ import { loadFixture } from '../../src/carriers/twilio/fixtures.js'
 import { signTwilioRequest } from '../../src/carriers/twilio/signature.js'
 import { freePort } from '../support/global-setup.js'
 import { killRedisServer, startRedisServer } from '../support/redis-server.js'
-import { API_KEY, OTHER_API_KEY, STORE_KINDS, bearer, buildTestApp, type StoreKind, type TestApp, type TestAppOptions } from '../support/app.js'
-import { deleteKeys, redisUrl, testPrefix } from '../support/redis.js'
+import { API_KEY, OTHER_API_KEY, STORE_KINDS, bearer, buildTestApp, type StoreKind, type TestApp, type TestAppOptions, deployment } from '../support/app.js'
+import { redisUrl } from '../support/redis.js'
 
 // 429 TOO_MANY_REQUESTS: per API key (every /v1 call a backend makes), per tenant and number
 // (creates), per client address (polls by poll token); in Redis mode shared by every instance.
@@ -120,17 +120,13 @@ for (const kind of STORE_KINDS) {
 }
 
 describe('rate limits across instances sharing Redis', () => {
-  const apps: TestApp[] = []
-  const prefix = testPrefix()
-  afterEach(async () => {
-    await Promise.all(apps.splice(0).map((a) => a.close()))
-    await deleteKeys(prefix)
-  })
+  const instances = deployment()
+  afterEach(() => instances.close())
 
   it('per API key and per phone number — requests split between two instances trip the shared limit', async () => {
     const env = { RATE_LIMIT_API_KEY_PER_MINUTE: '5', RATE_LIMIT_PHONE_PER_HOUR: '3' }
-    const [a, b] = [await build('redis', env, { keyPrefix: prefix }), await build('redis', env, { keyPrefix: prefix })]
-    apps.push(a!, b!)
+    const redisBuild = (options: TestAppOptions) => build('redis', env, options)
+    const [a, b] = [await instances.instance({}, redisBuild), await instances.instance({}, redisBuild)]
     expect((await create(a!)).statusCode).toBe(201)
     expect((await create(b!)).statusCode).toBe(201)
     expect((await create(a!)).statusCode).toBe(201)

@@ -73,3 +73,22 @@ export async function buildTestApp(kind: StoreKind, options: TestAppOptions = {}
 export function bearer(token: string): { authorization: string } {
   return { authorization: `Bearer ${token}` }
 }
+
+/** Several instances of one deployment: Redis apps on one key prefix, closed and cleaned up together. */
+export function deployment() {
+  const apps: TestApp[] = []
+  const keyPrefix = testPrefix()
+  return {
+    keyPrefix,
+    /** `build` lets a suite use its own builder (it must pass the keyPrefix it is given on). */
+    async instance(options: TestAppOptions = {}, build: (options: TestAppOptions) => Promise<TestApp> = (o) => buildTestApp('redis', o)): Promise<TestApp> {
+      const t = await build({ ...options, keyPrefix })
+      apps.push(t)
+      return t
+    },
+    async close(): Promise<void> {
+      await Promise.all(apps.splice(0).map((a) => a.close()))
+      await deleteKeys(keyPrefix)
+    },
+  }
+}
