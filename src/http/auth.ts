@@ -21,8 +21,8 @@ export function sha256Hex(value: string): string {
   return createHash('sha256').update(value).digest('hex')
 }
 
-/** A presented digest (bearerDigest, headerOrQueryDigest) against the expected one. */
-export function sameDigest(presented: Buffer | undefined, expectedDigest: Buffer): boolean {
+/** A presented digest against the expected one. */
+function sameDigest(presented: Buffer | undefined, expectedDigest: Buffer): boolean {
   return presented !== undefined && timingSafeEqual(presented, expectedDigest)
 }
 
@@ -67,7 +67,7 @@ export function bearerDigest(request: FastifyRequest): Buffer | undefined {
 }
 
 /** sha256 of headerOrQueryToken. */
-export function headerOrQueryDigest(request: FastifyRequest): Buffer | undefined {
+function headerOrQueryDigest(request: FastifyRequest): Buffer | undefined {
   const header = bearerDigest(request)
   if (header !== undefined) return header
   const token = headerOrQueryToken(request)
@@ -107,6 +107,22 @@ export function apiKeySet(keys: ApiKey[]): SecretSet {
 
 export function adminTokenSet(tokens: AdminToken[]): SecretSet {
   return new SecretSet(tokens.map((t) => ({ name: t.name, secret: t.token })))
+}
+
+/** Whether the request carries this verification's own poll token (header, or ?token= for EventSource). */
+export function holdsPollToken(request: FastifyRequest, v: { pollTokenHash: string }): boolean {
+  return sameDigest(headerOrQueryDigest(request), Buffer.from(v.pollTokenHash, 'hex'))
+}
+
+/** Reading a verification: the owning tenant's API key, or its poll token. Another tenant's is a 404. */
+export function authorizeReader(request: FastifyRequest, apiKeys: SecretSet, v: { tenant: string; pollTokenHash: string }): void {
+  const tenant = apiKeys.matchDigest(bearerDigest(request))
+  if (tenant !== undefined) {
+    if (tenant !== v.tenant) throw new CallverifyError('NOT_FOUND')
+    request.tenant = tenant
+    return
+  }
+  if (!holdsPollToken(request, v)) throw unauthorized()
 }
 
 export function unauthorized(): CallverifyError {

@@ -1,10 +1,10 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { ServerResponse } from 'node:http'
 import { Type } from 'typebox'
 import { CallverifyError } from '../domain/errors.js'
-import { isTerminal, type Verification, type VerificationStatus } from '../domain/verification.js'
-import { bearerDigest, headerOrQueryDigest, sameDigest, unauthorized } from './auth.js'
+import { isTerminal, type VerificationStatus } from '../domain/verification.js'
+import { authorizeReader } from './auth.js'
 import { presentVerification } from './present.js'
 import { BearerAuth, errorResponses } from './schemas/common.js'
 import { IdParams } from './schemas/v1.js'
@@ -22,17 +22,6 @@ export default async function eventsRoutes(fastify: FastifyInstance): Promise<vo
     for (const res of open) res.end()
   })
 
-  /** The owning tenant's API key, or this verification's poll token (?token= for EventSource). */
-  function authorize(request: FastifyRequest, v: Verification): void {
-    const tenant = app.apiKeys.matchDigest(bearerDigest(request))
-    if (tenant !== undefined) {
-      if (tenant !== v.tenant) throw new CallverifyError('NOT_FOUND')
-      request.tenant = tenant
-      return
-    }
-    if (!sameDigest(headerOrQueryDigest(request), Buffer.from(v.pollTokenHash, 'hex'))) throw unauthorized()
-  }
-
   app.get('/verifications/:id/events', {
     schema: {
       tags: ['v1'], summary: 'Server-sent status events until a terminal status', security: BearerAuth,
@@ -49,7 +38,7 @@ export default async function eventsRoutes(fastify: FastifyInstance): Promise<vo
     request.verificationId = id
     const found = await app.store.getVerification(id)
     if (!found) throw new CallverifyError('NOT_FOUND')
-    authorize(request, found.verification)
+    authorizeReader(request, app.apiKeys, found.verification)
     // An EventSource reconnects after a stream ends; 204 tells it the story is over (the
     // last event it saw, by id, is already this terminal status).
     if (isTerminal(found.verification.status) && request.headers['last-event-id'] === found.verification.status) {

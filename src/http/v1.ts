@@ -2,15 +2,13 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { CallverifyError } from '../domain/errors.js'
 import { normalizeRegisteredNumber } from '../domain/phone.js'
-import { isTerminal, type Verification } from '../domain/verification.js'
-import { bearerDigest, headerOrQueryDigest, randomToken, sameDigest, sha256Hex, unauthorized } from './auth.js'
+import { isTerminal } from '../domain/verification.js'
+import { authorizeReader, bearerDigest, holdsPollToken, randomToken, sha256Hex, unauthorized } from './auth.js'
 import { presentVerification } from './present.js'
 import { BearerAuth, errorResponses } from './schemas/common.js'
 import { CreateBody, GetQuery, IdParams, ServiceStatusBody, ServiceStatusQuery, VerificationBody } from './schemas/v1.js'
 
 // The backend's and the frontend's API (CONTRACT.md "/v1").
-
-type Caller = { tenant: string } | { pollTokenFor: Verification }
 
 /** Callbacks go to https only in production (http too in dev); delivery re-checks the resolved address. */
 function checkCallbackUrl(raw: string, production: boolean): void {
@@ -40,18 +38,6 @@ export default async function v1Routes(fastify: FastifyInstance): Promise<void> 
     const found = await store.getVerification(id)
     if (!found) throw new CallverifyError('NOT_FOUND')
     return found
-  }
-
-  /** API key of the owning tenant, or the verification's own poll token. */
-  function authorize(request: FastifyRequest, v: Verification): Caller {
-    const tenant = tenantOf(request)
-    if (tenant !== undefined) {
-      if (tenant !== v.tenant) throw new CallverifyError('NOT_FOUND')
-      request.tenant = tenant
-      return { tenant }
-    }
-    if (sameDigest(headerOrQueryDigest(request), Buffer.from(v.pollTokenHash, 'hex'))) return { pollTokenFor: v }
-    throw unauthorized()
   }
 
   app.post('/verifications', {
@@ -95,7 +81,7 @@ export default async function v1Routes(fastify: FastifyInstance): Promise<void> 
   }, async (request) => {
     request.verificationId = request.params.id
     let { verification, now } = await load(request.params.id)
-    authorize(request, verification)
+    authorizeReader(request, app.apiKeys, verification)
     const wait = (request.query.waitSeconds ?? 0) * 1000
     if (wait > 0 && !isTerminal(verification.status)) {
       // An open window ends by itself: wake at its end even if no expiry event comes.
@@ -125,7 +111,7 @@ export default async function v1Routes(fastify: FastifyInstance): Promise<void> 
     if (tenant === undefined) {
       // A poll token is a valid credential, but not for confirm: say so rather than 401.
       const found = await store.getVerification(request.params.id)
-      if (found && sameDigest(headerOrQueryDigest(request), Buffer.from(found.verification.pollTokenHash, 'hex'))) {
+      if (found && holdsPollToken(request, found.verification)) {
         throw new CallverifyError('FORBIDDEN', {}, { message: 'A poll token cannot confirm: the backend confirms with its API key' })
       }
       throw unauthorized()
@@ -145,7 +131,7 @@ export default async function v1Routes(fastify: FastifyInstance): Promise<void> 
   }, async (request) => {
     request.verificationId = request.params.id
     const tenant = tenantOf(request)
-    if (tenant === undefined) authorize(request, (await load(request.params.id)).verification)
+    if (tenant === undefined) authorizeReader(request, app.apiKeys, (await load(request.params.id)).verification)
     else request.tenant = tenant
     const { verification, now } = await store.cancelVerification(request.params.id, tenant === undefined ? 'customer' : 'backend', tenant)
     return presentVerification(verification, now)
