@@ -24,6 +24,7 @@ import { StatusWatch } from './http/watch.js'
 import webhookRoutes from './http/webhooks.js'
 import demoRoutes from './http/demo/routes.js'
 import { logDestination, loggerOptions } from './logging.js'
+import { PACKAGE_VERSION } from './package.js'
 import type { Store } from './store/types.js'
 
 export interface AppDeps {
@@ -112,7 +113,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(formbody)
   await app.register(swagger, {
     openapi: {
-      info: { title: 'callverify', version: '0.1.0', description: 'Phone ownership by an unanswered call (CONTRACT.md)' },
+      info: { title: 'callverify', version: PACKAGE_VERSION, description: 'Phone ownership by an unanswered call (CONTRACT.md)' },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },

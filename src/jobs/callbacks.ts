@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto'
-import { readFileSync } from 'node:fs'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Config } from '../config.js'
+import { PACKAGE_VERSION } from '../package.js'
 import type { Verification, VerificationStatus } from '../domain/verification.js'
 import { presentVerification } from '../http/present.js'
 import type { Metrics } from '../plugins/metrics.js'
@@ -31,20 +31,7 @@ export interface CallbackJob {
   body: string
 }
 
-function packageVersion(): string {
-  // src/jobs → the repo root under tsx and vitest; dist/src/jobs → one level more once built.
-  for (const path of ['../../package.json', '../../../package.json']) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8')) as { name?: string; version?: string }
-      if (pkg.name === 'callverify' && pkg.version) return pkg.version
-    } catch {
-      // try the next
-    }
-  }
-  return '0.0.0'
-}
-
-export const USER_AGENT = `callverify/${packageVersion()}`
+export const USER_AGENT = `callverify/${PACKAGE_VERSION}`
 
 /** BullMQ refuses ':' in custom job ids; '.' never occurs in a verification id. */
 export function eventIdFor(verificationId: string, status: VerificationStatus): string {

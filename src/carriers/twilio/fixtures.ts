@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
+import { PACKAGE_ROOT } from '../../package.js'
 import type { TwilioParams } from './signature.js'
 
 // The carrier contract fixtures under webhooks/twilio/: real-shaped Twilio requests and the
@@ -41,18 +41,7 @@ export interface WebhookFixture {
   }
 }
 
-/** The nearest folder above this module holding package.json: src/… under tsx, dist/src/… built. */
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url))
-  while (!existsSync(join(dir, 'package.json'))) {
-    const parent = dirname(dir)
-    if (parent === dir) throw new Error('callverify: no package.json above the carrier fixtures module')
-    dir = parent
-  }
-  return dir
-}
-
-export const FIXTURES_DIR = join(packageRoot(), 'webhooks', 'twilio')
+export const FIXTURES_DIR = join(PACKAGE_ROOT, 'webhooks', 'twilio')
 
 /** Fixture names, sorted: ["fallback", "status-busy", …, "voice-wrong-caller"]. */
 export function listFixtures(): string[] {
