@@ -1,3 +1,4 @@
+import * as crypto from 'node:crypto'
 import { createHash, randomBytes, randomFillSync, timingSafeEqual } from 'node:crypto'
 import type { FastifyRequest } from 'fastify'
 import type { AdminToken, ApiKey } from '../config.js'
@@ -13,12 +14,20 @@ declare module 'fastify' {
   }
 }
 
+// crypto.hash hashes in one call, in half the time of createHash().update().digest() (a status
+// poll hashes its token); Node 20 has it from 20.12, so older 20s take the long way.
+const oneShot = (crypto as Partial<typeof crypto>).hash
+
 export function sha256(value: string): Buffer {
-  return createHash('sha256').update(value).digest()
+  return oneShot ? oneShot('sha256', value, 'buffer') : createHash('sha256').update(value).digest()
+}
+
+export function sha256Text(value: string, encoding: 'hex' | 'base64url'): string {
+  return oneShot ? oneShot('sha256', value, encoding) : createHash('sha256').update(value).digest(encoding)
 }
 
 export function sha256Hex(value: string): string {
-  return createHash('sha256').update(value).digest('hex')
+  return sha256Text(value, 'hex')
 }
 
 /** A presented digest against the expected one. */

@@ -4,6 +4,7 @@ import { CallverifyError } from '../domain/errors.js'
 import { normalizeRegisteredNumber } from '../domain/phone.js'
 import { isTerminal } from '../domain/verification.js'
 import { authorizeReader, bearerDigest, holdsPollToken, randomToken, sha256Hex, unauthorized } from './auth.js'
+import type { RateCount } from '../store/types.js'
 import { presentVerification } from './present.js'
 import { BearerAuth, errorResponses } from './schemas/common.js'
 import { CreateBody, GetQuery, IdParams, ServiceStatusBody, ServiceStatusQuery, VerificationBody } from './schemas/v1.js'
@@ -34,8 +35,8 @@ export default async function v1Routes(fastify: FastifyInstance): Promise<void> 
     return tenant
   }
 
-  async function load(id: string) {
-    const found = await store.getVerification(id)
+  async function load(id: string, counts?: RateCount[]) {
+    const found = await store.getVerification(id, counts)
     if (!found) throw new CallverifyError('NOT_FOUND')
     return found
   }
@@ -46,7 +47,7 @@ export default async function v1Routes(fastify: FastifyInstance): Promise<void> 
       body: CreateBody,
       response: { 201: VerificationBody, ...errorResponses(400, 401, 423, 429, 503) },
     },
-    config: { rateLimitKind: 'create' },
+    config: { rateLimitKind: 'create', rateCountsInStore: true },
   }, async (request, reply) => {
     const tenant = requireTenant(request)
     // The per-number rate limit normalised it already (plugins/ratelimit.ts), when it could.
@@ -64,6 +65,7 @@ export default async function v1Routes(fastify: FastifyInstance): Promise<void> 
       random: Math.random(),
       ...(request.body.reference !== undefined ? { reference: request.body.reference } : {}),
       ...(request.body.callbackUrl !== undefined ? { callbackUrl: request.body.callbackUrl } : {}),
+      ...(request.rateCounts ? { counts: request.rateCounts } : {}),
     })
     request.verificationId = verification.id
     app.metrics.verifications.inc({ outcome: 'created' })
@@ -77,10 +79,10 @@ export default async function v1Routes(fastify: FastifyInstance): Promise<void> 
       params: IdParams, querystring: GetQuery,
       response: { 200: VerificationBody, ...errorResponses(400, 401, 404, 429, 503) },
     },
-    config: { rateLimitKind: 'poll' },
+    config: { rateLimitKind: 'poll', rateCountsInStore: true },
   }, async (request) => {
     request.verificationId = request.params.id
-    let { verification, now } = await load(request.params.id)
+    let { verification, now } = await load(request.params.id, request.rateCounts)
     authorizeReader(request, app.apiKeys, verification)
     const wait = (request.query.waitSeconds ?? 0) * 1000
     if (wait > 0 && !isTerminal(verification.status)) {

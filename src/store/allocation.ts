@@ -1,4 +1,4 @@
-/** R2: a weighted random pick; `random` is uniform in [0, 1). The Lua twin is in lua/createVerification-5.lua. */
+/** R2: a weighted random pick; `random` is uniform in [0, 1). The Lua twin is in lua/createVerification-n.lua. */
 export function pickWeighted(candidates: readonly { key: string; weight: number }[], random: number): string | undefined {
   const total = candidates.reduce((sum, c) => sum + c.weight, 0)
   if (total <= 0) return undefined

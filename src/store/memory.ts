@@ -8,8 +8,8 @@ import {
 import { pickWeighted } from './allocation.js'
 import { Refusal, refusalError, refusalOf, withChanged } from './refusals.js'
 import type {
-  AuditEntry, CallResult, CallStatusInput, CreateVerificationInput, DayLock, MaintenanceWindow, Outcome,
-  PoolNumber, PoolNumberPatch, RecordCallInput, StatusEvent, Store, StoreOptions,
+  AuditEntry, CallResult, CallStatusInput, CreateVerificationInput, DayLock, Hits, MaintenanceWindow, Outcome,
+  PoolNumber, PoolNumberPatch, RateCount, RecordCallInput, StatusEvent, Store, StoreOptions,
 } from './types.js'
 
 // The embedded store: one process, no persistence, an injectable clock. Each method runs as
@@ -36,6 +36,7 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
   const callSids = new Map<string, number>()
   const failures = new Map<string, number>()
   const locks = new Map<string, number>()
+  const counters = new Map<string, { current: number; endsAt: number }>() // rate-limit counters (RateCount)
   let maintenance: MaintenanceWindow[] = []
   const audit: AuditEntry[] = []
   const events = new EventEmitter().setMaxListeners(0)
@@ -64,6 +65,21 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
     if (count >= options.lockAfterFailures && day === japanDay(now)) locks.set(lockKey(v.tenant, v.phoneNumber), nextJapanMidnight(now))
   }
 
+  function hit(key: string, windowMs: number, now: number): Hits {
+    let counter = counters.get(key)
+    if (!counter || counter.endsAt <= now) counters.set(key, (counter = { current: 0, endsAt: now + windowMs }))
+    counter.current++
+    return { current: counter.current, ttlMs: counter.endsAt - now }
+  }
+
+  /** Takes the counts in order; the first past its max refuses the step. */
+  function take(counts: RateCount[] | undefined, now: number): void {
+    for (const count of counts ?? []) {
+      const hits = hit(count.key, count.windowMs, now)
+      if (hits.current > count.max) throw refusalError(Refusal.RateLimited, { retryAfterMs: hits.ttlMs })
+    }
+  }
+
   function commit(before: Verification, after: Verification, now: number, changed: Verification[]): Verification {
     const record = verifications.get(before.id)!
     const statusChanged = before.status !== after.status
@@ -87,6 +103,7 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
     }
     for (const [sid, at] of callSids) if (at < now) callSids.delete(sid)
     for (const [key, until] of locks) if (until <= now) locks.delete(key)
+    for (const [key, counter] of counters) if (counter.endsAt <= now) counters.delete(key)
     // Indexes pointing at forgotten verifications, and counters of days gone by, go too.
     for (const [key, id] of latest) if (!verifications.has(id)) latest.delete(key)
     for (const [caller, byNumber] of callers) {
@@ -136,9 +153,16 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
       events.removeAllListeners()
     },
 
+    async hit(key, windowMs) {
+      const now = clock()
+      sweep(now)
+      return hit(key, windowMs, now)
+    },
+
     async createVerification(input: CreateVerificationInput): Promise<Outcome> {
       const now = clock()
       sweep(now)
+      take(input.counts, now)
       const key = lockKey(input.tenant, input.phoneNumber)
       let until = lockedUntil(input.tenant, input.phoneNumber, now)
       if (until) throw refusalError(Refusal.Locked, { lockedUntil: until, now })
@@ -168,7 +192,7 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
         expiresAt: now + input.windowMs,
         calls: 0,
         pollTokenHash: input.pollTokenHash,
-        // '' is none, as in Redis (createVerification-5.lua cannot tell them apart)
+        // '' is none, as in Redis (createVerification-n.lua cannot tell them apart)
         ...(input.reference ? { reference: input.reference } : {}),
         ...(input.callbackUrl ? { callbackUrl: input.callbackUrl } : {}),
       }
@@ -181,8 +205,10 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
       return { verification, now, changed }
     },
 
-    async getVerification(id) {
+    async getVerification(id, counts) {
       const now = clock()
+      sweep(now)
+      take(counts, now)
       const record = retained(id, now)
       if (!record) return null
       const changed: Verification[] = []

@@ -15,6 +15,7 @@ export enum Refusal {
   NumberUnknown = -9,
   LastActive = -10,
   Retired = -11,
+  RateLimited = -12,
 }
 
 const CODES: Record<Refusal, ErrorCode> = {
@@ -29,6 +30,7 @@ const CODES: Record<Refusal, ErrorCode> = {
   [Refusal.NumberUnknown]: 'NOT_FOUND',
   [Refusal.LastActive]: 'FORCE_REQUIRED',
   [Refusal.Retired]: 'FORCE_REQUIRED',
+  [Refusal.RateLimited]: 'TOO_MANY_REQUESTS',
 }
 
 // Two refusals share FORCE_REQUIRED; the message says which rule, and what to do.
@@ -49,8 +51,11 @@ export function refusalOf(code: ErrorCode): Refusal {
 }
 
 /** `now` is the store's clock when the step ran: Retry-After counts from it, not from this instance's. */
-export function refusalError(refusal: Refusal, details: { lockedUntil?: number; now?: number } = {}): CallverifyError {
+export function refusalError(refusal: Refusal, details: { lockedUntil?: number; now?: number; retryAfterMs?: number } = {}): CallverifyError {
   const code = CODES[refusal]
+  if (code === 'TOO_MANY_REQUESTS') {
+    return new CallverifyError(code, {}, { retryAfterSeconds: Math.max(1, Math.ceil((details.retryAfterMs ?? 0) / 1000)) })
+  }
   if (code === 'LOCKED') {
     const until = details.lockedUntil ?? 0
     return new CallverifyError(

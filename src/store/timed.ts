@@ -10,7 +10,7 @@ import type { Store } from './types.js'
 // 'created' is not a transition: POST /v1/verifications counts it.
 
 export interface StoreInstruments {
-  storeSeconds: Pick<Histogram<'operation'>, 'startTimer'>
+  storeSeconds: Pick<Histogram<'operation'>, 'observe'>
   verifications: Pick<Counter<'outcome'>, 'inc'>
 }
 
@@ -31,8 +31,9 @@ export function instrumentStore(store: Store, instruments: StoreInstruments): St
       if (typeof value !== 'function' || typeof property !== 'string' || UNTIMED.has(property)) return value
       let wrapper = wrappers.get(property)
       if (!wrapper) {
+        const labels = { operation: property } // one object per operation, not one per call
         wrapper = async (...args: unknown[]) => {
-          const end = instruments.storeSeconds.startTimer({ operation: property })
+          const started = performance.now()
           try {
             const result: unknown = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args)
             countChanges(instruments, result)
@@ -42,7 +43,7 @@ export function instrumentStore(store: Store, instruments: StoreInstruments): St
             countChanges(instruments, error)
             throw error
           } finally {
-            end()
+            instruments.storeSeconds.observe(labels, (performance.now() - started) / 1000)
           }
         }
         wrappers.set(property, wrapper)

@@ -15,6 +15,28 @@ export interface CreateVerificationInput {
   random: number
   reference?: string
   callbackUrl?: string
+  /** Rate-limit counts to take first, in the same step (RateCount). */
+  counts?: RateCount[]
+}
+
+/**
+ * One hit on a rate-limit counter (plugins/ratelimit.ts): a fixed window from the counter's first
+ * hit, shared by every instance on a shared store. Store steps that take counts take them first,
+ * in order, and refuse with TOO_MANY_REQUESTS at the first counter past its max, doing nothing else:
+ * a status poll and a create count and act in one round trip.
+ */
+export interface RateCount {
+  /** Names the counter: `key:<tenant>`, `phone:<digest>`, `addr:<address>` (never a number itself, R1). */
+  key: string
+  max: number
+  windowMs: number
+}
+
+export interface Hits {
+  /** Hits in the current window, this one included. */
+  current: number
+  /** Until the window ends. */
+  ttlMs: number
 }
 
 export interface Outcome {
@@ -133,9 +155,15 @@ export interface Store {
   ping(): Promise<void>
   close(): Promise<void>
 
+  /** Counts one hit on a rate-limit counter (RateCount) and tells where it stands; refuses nothing. */
+  hit(key: string, windowMs: number): Promise<Hits>
+
   createVerification(input: CreateVerificationInput): Promise<Outcome>
-  /** Reads one, turning it expired first if its window is over (and counting that failure). */
-  getVerification(id: string): Promise<{ verification: Verification; now: number; changed: Verification[] } | null>
+  /**
+   * Reads one, turning it expired first if its window is over (and counting that failure).
+   * Takes `counts` first (RateCount), whether or not the verification exists.
+   */
+  getVerification(id: string, counts?: RateCount[]): Promise<{ verification: Verification; now: number; changed: Verification[] } | null>
   confirmVerification(id: string, tenant: string): Promise<Outcome>
   cancelVerification(id: string, reason: CancelReason, tenant?: string): Promise<Outcome>
   /**

@@ -488,6 +488,57 @@ export function storeContract(name: string, factory: StoreFactory): void {
       })
     })
 
+    describe('rate-limit counts', () => {
+      const count = (key: string, max: number, windowMs = 60_000) => ({ key, max, windowMs })
+
+      it('hit — counts one per call in a fixed window from the first hit; each key apart', async () => {
+        const { store } = await harness()
+        expect(await store.hit('addr:198.51.100.7', 60_000)).toEqual({ current: 1, ttlMs: 60_000 })
+        const second = await store.hit('addr:198.51.100.7', 60_000)
+        expect(second.current).toBe(2)
+        expect(second.ttlMs).toBeGreaterThan(55_000)
+        expect(second.ttlMs).toBeLessThanOrEqual(60_000)
+        expect((await store.hit('addr:198.51.100.8', 60_000)).current).toBe(1)
+      })
+
+      it('hit — after the window a counter starts over', async () => {
+        const { store, advance } = await harness({ windowMs: SHORT })
+        await store.hit('key:bank-a', SHORT)
+        expect((await store.hit('key:bank-a', SHORT)).current).toBe(2)
+        await advance(PAST_SHORT)
+        expect(await store.hit('key:bank-a', SHORT)).toEqual({ current: 1, ttlMs: SHORT })
+      })
+
+      it('getVerification — takes its counts on the same counters as hit, found or not; past the max → TOO_MANY_REQUESTS and no read', async () => {
+        const { store } = await harness()
+        const v = await create(store)
+        await store.hit('addr:a', 60_000)
+        expect((await store.getVerification(v.id, [count('addr:a', 3)]))?.verification.id).toBe(v.id)
+        expect(await store.getVerification('vf_unknown', [count('addr:a', 3)])).toBeNull()
+        const refused = await refusal(store.getVerification(v.id, [count('addr:a', 3)]), 'TOO_MANY_REQUESTS')
+        expect(refused.retryAfterSeconds).toBeGreaterThan(55)
+        expect(refused.retryAfterSeconds).toBeLessThanOrEqual(60)
+        expect((await store.hit('addr:a', 60_000)).current).toBe(5)
+        // Another counter is apart; no counts at all reads as ever.
+        expect((await store.getVerification(v.id, [count('addr:b', 1)]))?.verification.id).toBe(v.id)
+        expect((await store.getVerification(v.id))?.verification.id).toBe(v.id)
+      })
+
+      it('createVerification — counts in order and stops at the first past its max, creating and superseding nothing', async () => {
+        const { store } = await harness()
+        const first = await create(store, { counts: [count('key:bank-a', 2), count('phone:x', 1, 3_600_000)] })
+        // The phone count is past its max: the key count was taken, nothing else happened.
+        const refused = await refusal(store.createVerification(input({ counts: [count('key:bank-a', 2), count('phone:x', 1, 3_600_000)] })), 'TOO_MANY_REQUESTS')
+        expect(refused.retryAfterSeconds).toBeGreaterThan(3590)
+        expect((await get(store, first.id)).status).toBe('pending')
+        expect((await store.hit('phone:x', 3_600_000)).current).toBe(3)
+        // Now the key count is past its max: the phone count is not taken.
+        await refusal(store.createVerification(input({ counts: [count('key:bank-a', 2), count('phone:y', 1)] })), 'TOO_MANY_REQUESTS')
+        expect((await store.hit('phone:y', 60_000)).current).toBe(1)
+        expect((await get(store, first.id)).status).toBe('pending')
+      })
+    })
+
     describe('expireDue', () => {
       it('expireDue — expires every due one (pending or verified), publishes expired and counts each failure once; leaves open windows', async () => {
         const { store, advance } = await harness({ windowMs: SHORT })

@@ -7,7 +7,7 @@ import type { CancelReason, Verification } from '../../domain/verification.js'
 import { Refusal, refusalError, withChanged } from '../refusals.js'
 import type {
   AuditEntry, CallOutcome, CreateVerificationInput, DayLock, MaintenanceWindow, NumberHealth, NumberState,
-  Outcome, PoolNumber, StatusEvent, Store, StoreOptions,
+  Outcome, PoolNumber, RateCount, StatusEvent, Store, StoreOptions,
 } from '../types.js'
 import { isConnectionError, openRedis, STORE_CONNECTION_OPTIONS, storeUnavailable, waitReady } from './connection.js'
 import { defineScripts } from './scripts.js'
@@ -27,6 +27,14 @@ export interface RedisStoreOptions extends StoreOptions {
 
 type Hash = Record<string, string | number>
 interface ScriptReply { r: number; now: number; v: Hash; changed: Hash[] | Record<string, never> }
+
+/** Rate-limit counts (RateCount) ride on a script as extra KEYS and (window, max) ARGV pairs. */
+const countKeys = (counts: RateCount[]): string[] => counts.map((c) => `rl:${c.key}`)
+function countArgs(counts: RateCount[]): number[] {
+  const args: number[] = []
+  for (const c of counts) args.push(c.windowMs, c.max)
+  return args
+}
 
 const num = (value: string | number | undefined): number | undefined => (value === undefined || value === '' ? undefined : Number(value))
 
@@ -113,10 +121,11 @@ function createStoreOn(redis: Redis, options: RedisStoreOptions, events: EventEm
     return { verification: toVerification(reply.v), now: reply.now, changed }
   }
 
-  // readVerification-1.lua answers a flat array, not JSON: -1, or {expired, now, ...HGETALL}.
-  async function read(id: string): Promise<Outcome | null> {
-    const reply = await call(() => redis.readVerification(`v:${id}`, ...common))
+  // readVerification-n.lua answers a flat array, not JSON: -1, {-12, ttl}, or {expired, now, ...HGETALL}.
+  async function read(id: string, counts: RateCount[] = []): Promise<Outcome | null> {
+    const reply = await call(() => redis.readVerification(1 + counts.length, `v:${id}`, ...countKeys(counts), ...common, ...countArgs(counts)))
     if (!Array.isArray(reply)) return null
+    if (reply[0] === Refusal.RateLimited) throw refusalError(Refusal.RateLimited, { retryAfterMs: Number(reply[1]) })
     const h: Hash = {}
     for (let i = 2; i < reply.length; i += 2) h[reply[i] as string] = reply[i + 1]!
     return { verification: toVerification(h), now: Number(reply[1]), changed: reply[0] === 1 ? [toVerification(h)] : [] }
@@ -159,15 +168,23 @@ function createStoreOn(redis: Redis, options: RedisStoreOptions, events: EventEm
       await redis.quit().catch(() => redis.disconnect())
     },
 
+    async hit(key: string, windowMs: number) {
+      const [current, ttlMs] = await call(() => redis.hit(`rl:${key}`, windowMs))
+      return { current, ttlMs }
+    },
+
     async createVerification(input: CreateVerificationInput) {
+      const counts = input.counts ?? []
       const reply = await script(() =>
         redis.createVerification(
+          5 + counts.length,
           `latest:${input.tenant}:${input.phoneNumber}`, `caller:${input.phoneNumber}`, 'pool:active',
-          `lock:${input.tenant}:${input.phoneNumber}`, `v:${input.id}`,
+          `lock:${input.tenant}:${input.phoneNumber}`, `v:${input.id}`, ...countKeys(counts),
           ...common, input.id, input.tenant, input.phoneNumber, input.pollTokenHash, input.windowMs, input.random,
-          input.reference ?? '', input.callbackUrl ?? '',
+          input.reference ?? '', input.callbackUrl ?? '', ...countArgs(counts),
         ),
       )
+      if (reply.r === Refusal.RateLimited) throw refusalError(Refusal.RateLimited, { retryAfterMs: Number(reply.v.retryAfterMs) })
       if (reply.r === Refusal.Locked) {
         const changed = Array.isArray(reply.changed) ? reply.changed.map(toVerification) : []
         throw withChanged(refusalError(Refusal.Locked, { lockedUntil: Number(reply.v.lockedUntil), now: reply.now }), changed)
@@ -175,8 +192,8 @@ function createStoreOn(redis: Redis, options: RedisStoreOptions, events: EventEm
       return outcome(reply)
     },
 
-    async getVerification(id: string) {
-      return read(id)
+    async getVerification(id: string, counts?: RateCount[]) {
+      return read(id, counts)
     },
     async confirmVerification(id: string, tenant: string) {
       return outcome(await script(() => redis.confirmVerification(`v:${id}`, ...common, tenant)))

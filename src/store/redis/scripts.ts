@@ -3,7 +3,9 @@ import { fileURLToPath } from 'node:url'
 import type { Redis, Result } from 'ioredis'
 
 // One loader for every script (bullmq's habit): the key count comes from the file name
-// (`recordCall-3.lua` → recordCall with 3 keys) and `--- @include "x"` pastes lua/includes/x.lua.
+// (`recordCall-3.lua` → recordCall with 3 keys; `-n`: the caller passes the count first, for
+// scripts that take a varying number of rate-limit counters) and `--- @include "x"` pastes
+// lua/includes/x.lua.
 // ioredis sends EVALSHA and falls back to EVAL on NOSCRIPT, so a failover's empty script
 // cache heals itself — which is why these are never queued inside multi().
 
@@ -16,6 +18,7 @@ declare module 'ioredis' {
   interface RedisCommander<Context> {
     createVerification(...keysAndArgs: Arg[]): Result<string, Context>
     readVerification(...keysAndArgs: Arg[]): Result<-1 | (string | number)[], Context>
+    hit(...keysAndArgs: Arg[]): Result<[number, number], Context>
     confirmVerification(...keysAndArgs: Arg[]): Result<string, Context>
     cancelVerification(...keysAndArgs: Arg[]): Result<string, Context>
     recordCall(...keysAndArgs: Arg[]): Result<string, Context>
@@ -36,16 +39,17 @@ function resolveIncludes(source: string, seen = new Set<string>()): string {
   })
 }
 
-export function scriptSources(): { name: string; numberOfKeys: number; lua: string }[] {
+export function scriptSources(): { name: string; numberOfKeys: number | undefined; lua: string }[] {
   return readdirSync(LUA_DIR)
     .filter((file) => file.endsWith('.lua'))
     .map((file) => {
-      const match = /^([A-Za-z]+)-(\d+)\.lua$/.exec(file)
-      if (!match) throw new Error(`lua script ${file} must be named <operation>-<numberOfKeys>.lua`)
-      return { name: match[1]!, numberOfKeys: Number(match[2]), lua: resolveIncludes(readFileSync(LUA_DIR + file, 'utf8')) }
+      const match = /^([A-Za-z]+)-(\d+|n)\.lua$/.exec(file)
+      if (!match) throw new Error(`lua script ${file} must be named <operation>-<numberOfKeys or n>.lua`)
+      const numberOfKeys = match[2] === 'n' ? undefined : Number(match[2])
+      return { name: match[1]!, numberOfKeys, lua: resolveIncludes(readFileSync(LUA_DIR + file, 'utf8')) }
     })
 }
 
 export function defineScripts(redis: Redis): void {
-  for (const { name, numberOfKeys, lua } of scriptSources()) redis.defineCommand(name, { numberOfKeys, lua })
+  for (const { name, numberOfKeys, lua } of scriptSources()) redis.defineCommand(name, numberOfKeys === undefined ? { lua } : { numberOfKeys, lua })
 }

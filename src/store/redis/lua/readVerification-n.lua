@@ -1,14 +1,19 @@
 --[[
   Reads a verification, expiring it first if its window is over (R3) so that every reader,
   and the expiry sweep (expireDue-1.lua), sees the same answer and the failure is counted once.
-  KEYS[1] v:{id}
-  ARGV[1..4] see includes/verification.lua
-  Output: -1 when unknown; else {expired, now, field, value, field, value …}: the hash as
-  HGETALL gives it, after the expiry when this call made one (expired = 1, else 0).
+  Takes rate-limit counts first (includes/counts.lua), whether or not the verification exists.
+  KEYS[1] v:{id}   KEYS[2…] rl:{name}, one per count (none: no count)
+  ARGV[1..4] see includes/verification.lua   ARGV[5…] per count: window in ms, max
+  Output: {-12, ms until the window ends} when a count is past its max; -1 when unknown; else
+  {expired, now, field, value, field, value …}: the hash as HGETALL gives it, after the expiry
+  when this call made one (expired = 1, else 0).
   A flat array rather than the JSON reply of the other scripts: this runs on every status poll,
   and cjson was a fifth of its time in Redis (INFO commandstats: 10 µs a call, 8 without).
 ]]
 --- @include "verification"
+--- @include "counts"
+local over = take_counts(2, 5)
+if over then return { -12, over } end
 local now = now_ms()
 local flat = redis.call('HGETALL', KEYS[1])
 if #flat == 0 then return -1 end

@@ -9,16 +9,22 @@
   KEYS[3] pool:active              active pool number → weight
   KEYS[4] lock:{tenant}:{phone}    the day lock (R11), value lockedUntil
   KEYS[5] v:{id}                   the new verification
+  KEYS[6…] rl:{name}               rate-limit counts, taken first (includes/counts.lua)
   ARGV[1..4] see includes/verification.lua
   ARGV[5] id  ARGV[6] tenant  ARGV[7] phone (E.164)  ARGV[8] sha256 of the poll token
   ARGV[9] window in ms  ARGV[10] random in [0, 1)  ARGV[11] reference  ARGV[12] callbackUrl ('' = none)
+  ARGV[13…] per count: window in ms, max
   Output: JSON {r, now, v, changed}: r = 0 with the new verification; -2 locked (v.lockedUntil);
-  -3 pool exhausted
+  -3 pool exhausted; -12 a count past its max (v.retryAfterMs)
 ]]
 --- @include "verification"
+--- @include "counts"
 local ctx = context()
 local now = now_ms()
 local changed = {}
+
+local over = take_counts(6, 13)
+if over then return reply(-12, now, { retryAfterMs = over }, changed) end
 
 local locked = redis.call('GET', KEYS[4])
 if locked then return reply(-2, now, { lockedUntil = locked }, changed) end
