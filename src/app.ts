@@ -102,11 +102,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setErrorHandler(errorHandler)
   app.setNotFoundHandler(notFoundHandler)
   app.addSchema(ErrorBody)
+  // One hook for the request's log line and its metrics: request.routeOptions builds a new
+  // object on every read, so it is read once.
   app.addHook('onResponse', (request, reply, done) => {
-    const line: RequestLine = { route: request.routeOptions.url ?? 'unknown', method: request.method, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }
+    const route = request.routeOptions.url ?? 'unknown'
+    const line: RequestLine = { route, method: request.method, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }
     if (request.verificationId) line.verificationId = request.verificationId
     if (request.tenant) line.tenant = request.tenant
     request.log.info(line, 'request')
+    instruments.requests.inc({ route, method: request.method, status: String(reply.statusCode) })
+    instruments.requestSeconds.observe({ route }, reply.elapsedTime / 1000)
     done()
   })
 

@@ -45,13 +45,6 @@ declare module 'fastify' {
 export default fp<{ metrics?: Metrics }>(async (app, options) => {
   const metrics = options.metrics ?? createMetrics(() => app.store.listNumbers())
   app.decorate('metrics', metrics)
-  // A callback hook, not an async one: no promise per request.
-  app.addHook('onResponse', (request, reply, done) => {
-    const route = request.routeOptions.url ?? 'unknown'
-    metrics.requests.inc({ route, method: request.method, status: String(reply.statusCode) })
-    metrics.requestSeconds.observe({ route }, reply.elapsedTime / 1000)
-    done()
-  })
   app.get('/metrics', { schema: { tags: ['ops'], summary: 'Prometheus metrics' } }, async (_request, reply) => {
     reply.type(metrics.registry.contentType)
     return metrics.registry.metrics()

@@ -84,9 +84,9 @@ export default fp(async (app) => {
   const check = app.createRateLimit()
 
   function limiter(max: number, windowMs: number) {
-    return async (request: FastifyRequest, key: string): Promise<void> => {
+    return async (request: FastifyRequest, key: string, inStore: boolean): Promise<void> => {
       const count = { key, max, windowMs }
-      if (request.routeOptions.config.rateCountsInStore) {
+      if (inStore) {
         ;(request.rateCounts ??= []).push(count)
         return
       }
@@ -102,26 +102,28 @@ export default fp(async (app) => {
   const perClientAddress = limiter(config.rateLimits.perClientAddress, MINUTE_MS)
   const tenantOf = (request: FastifyRequest) => app.apiKeys.matchDigest(bearerDigest(request))
 
-  const byCaller = (kind: string | undefined) => async function rateLimitByCaller(request: FastifyRequest): Promise<void> {
+  // Each route's hooks know its config from registration (request.routeOptions is rebuilt per read).
+  const byCaller = (kind: string | undefined, inStore: boolean) => async function rateLimitByCaller(request: FastifyRequest): Promise<void> {
     const tenant = tenantOf(request)
-    if (tenant !== undefined) await perApiKey(request, `key:${tenant}`)
-    else if (kind === 'poll') await perClientAddress(request, `addr:${normalizeIP(request.ip)}`)
+    if (tenant !== undefined) await perApiKey(request, `key:${tenant}`, inStore)
+    else if (kind === 'poll') await perClientAddress(request, `addr:${normalizeIP(request.ip)}`, inStore)
   }
 
   // After validation: the number is read from the checked body, normalised, so 090… and +8190…
   // count as one; the create handler takes it from request.phoneNumber rather than parse it again.
-  async function rateLimitByNumber(request: FastifyRequest): Promise<void> {
+  const byNumber = (inStore: boolean) => async function rateLimitByNumber(request: FastifyRequest): Promise<void> {
     const tenant = tenantOf(request)
     const e164 = tenant === undefined ? undefined : registeredNumber(request.body)
     if (tenant === undefined || e164 === undefined) return
     request.phoneNumber = e164
-    await perPhoneNumber(request, phoneKey(tenant, e164))
+    await perPhoneNumber(request, phoneKey(tenant, e164), inStore)
   }
 
   app.addHook('onRoute', (route) => {
     if (!route.url.startsWith('/v1/')) return
     const kind = route.config?.rateLimitKind
-    route.onRequest = [...hooks(route.onRequest), byCaller(kind)] as RouteOptions['onRequest']
-    if (kind === 'create') route.preHandler = [...hooks(route.preHandler), rateLimitByNumber] as RouteOptions['preHandler']
+    const inStore = route.config?.rateCountsInStore === true
+    route.onRequest = [...hooks(route.onRequest), byCaller(kind, inStore)] as RouteOptions['onRequest']
+    if (kind === 'create') route.preHandler = [...hooks(route.preHandler), byNumber(inStore)] as RouteOptions['preHandler']
   })
 }, { name: 'ratelimit' })

@@ -102,12 +102,14 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
 function createStoreOn(redis: Redis, options: RedisStoreOptions, events: EventEmitter, closeSubscriber: () => Promise<void>): Store {
   const common = [options.keyPrefix, options.lockAfterFailures, JAPAN_OFFSET_MS, options.retentionMs] as const
 
-  async function call<T>(run: () => Promise<T>): Promise<T> {
+  const storeError = (error: unknown): unknown => (isConnectionError(error) ? storeUnavailable() : error)
+
+  // A chained catch rather than an async wrapper: one promise fewer on every store call.
+  function call<T>(run: () => Promise<T>): Promise<T> {
     try {
-      return await run()
+      return run().catch((error: unknown) => Promise.reject(storeError(error)))
     } catch (error) {
-      if (isConnectionError(error)) throw storeUnavailable()
-      throw error
+      return Promise.reject(storeError(error))
     }
   }
 
