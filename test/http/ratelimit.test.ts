@@ -137,6 +137,52 @@ describe('rate limits across instances sharing Redis', () => {
   })
 })
 
+describe('rate limits in the store step (Redis)', () => {
+  let t: TestApp | undefined
+  let monitor: Redis | undefined
+  afterEach(async () => {
+    monitor?.disconnect()
+    await t?.close()
+  })
+
+  /** The commands sent to Redis (not those a script runs) that touch this app's verification or counter keys, while `act` runs. */
+  async function commandsDuring(prefix: string, act: () => Promise<unknown>): Promise<string[][]> {
+    const seen: string[][] = []
+    const marker = `marker:${randomBytes(8).toString('hex')}`
+    const client = new Redis(redisUrl())
+    monitor = await client.monitor()
+    const done = new Promise<void>((resolve) => {
+      monitor!.on('monitor', (_time: string, args: string[], source: string) => {
+        if (args.includes(marker)) resolve()
+        else if (source !== 'lua' && args.some((a) => a.startsWith(`${prefix}v:`) || a.startsWith(`${prefix}rl:`))) seen.push(args)
+      })
+    })
+    await act()
+    await client.echo(marker).finally(() => client.disconnect())
+    await done
+    return seen
+  }
+
+  it('a status poll and a create are one Redis command each: their counts ride in the read and create scripts', async () => {
+    t = await build('redis', { RATE_LIMIT_CLIENT_PER_MINUTE: '2', RATE_LIMIT_API_KEY_PER_MINUTE: '100' })
+    const prefix = t.config.keyPrefix
+    let v: { id: string; pollToken: string } | undefined
+    const creating = await commandsDuring(prefix, async () => {
+      v = (await create(t!)).json()
+    })
+    expect(creating).toHaveLength(1)
+    expect(creating[0]!.join(' ')).toMatch(new RegExp(`${prefix}rl:key:demo .*${prefix}rl:phone:`))
+    const poll = () => t!.app.inject({ url: `/v1/verifications/${v!.id}`, headers: bearer(v!.pollToken), remoteAddress: '198.51.100.9' })
+    const polling = await commandsDuring(prefix, async () => expect((await poll()).statusCode).toBe(200))
+    expect(polling).toHaveLength(1)
+    expect(polling[0]).toEqual(expect.arrayContaining([`${prefix}v:${v!.id}`, `${prefix}rl:addr:198.51.100.9`]))
+    expect((await poll()).statusCode).toBe(200)
+    // Past the limit: still one command, and the answer is 429.
+    const limited = await commandsDuring(prefix, async () => expectLimited(await poll(), 60))
+    expect(limited).toHaveLength(1)
+  })
+})
+
 describe('rate limits while Redis is away', () => {
   let server: ChildProcess | undefined
   let t: TestApp | undefined
