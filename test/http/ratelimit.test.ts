@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process'
+import { createConnection, type Socket } from 'node:net'
 import { randomBytes } from 'node:crypto'
 import { Redis } from 'ioredis'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -139,27 +140,48 @@ describe('rate limits across instances sharing Redis', () => {
 
 describe('rate limits in the store step (Redis)', () => {
   let t: TestApp | undefined
-  let monitor: Redis | undefined
+  let monitor: Socket | undefined
   afterEach(async () => {
-    monitor?.disconnect()
+    monitor?.destroy()
     await t?.close()
   })
 
-  /** The commands sent to Redis (not those a script runs) that touch this app's verification or counter keys, while `act` runs. */
+  /**
+   * The commands sent to Redis (not those a script runs) that touch this app's verification or
+   * counter keys while `act` runs, read from MONITOR on a plain socket (ioredis' monitor mode
+   * loses its command queue when lines arrive early).
+   */
   async function commandsDuring(prefix: string, act: () => Promise<unknown>): Promise<string[][]> {
-    const seen: string[][] = []
+    const { hostname, port } = new URL(redisUrl())
+    monitor = createConnection({ host: hostname, port: Number(port || 6379) })
+    monitor.setEncoding('utf8')
     const marker = `marker:${randomBytes(8).toString('hex')}`
-    const client = new Redis(redisUrl())
-    monitor = await client.monitor()
+    const seen: string[][] = []
+    let buffered = ''
+    let started: () => void
+    const ready = new Promise<void>((resolve) => (started = resolve))
     const done = new Promise<void>((resolve) => {
-      monitor!.on('monitor', (_time: string, args: string[], source: string) => {
-        if (args.includes(marker)) resolve()
-        else if (source !== 'lua' && args.some((a) => a.startsWith(`${prefix}v:`) || a.startsWith(`${prefix}rl:`))) seen.push(args)
+      monitor!.on('data', (chunk: string) => {
+        buffered += chunk
+        const lines = buffered.split('\r\n')
+        buffered = lines.pop()!
+        for (const line of lines) {
+          if (line === '+OK') started()
+          else if (line.includes(marker)) resolve()
+          else if (!/^\+[\d.]+ \[\d+ lua\]/.test(line)) {
+            const args = [...line.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => m[1]!)
+            if (args.some((a) => a.startsWith(`${prefix}v:`) || a.startsWith(`${prefix}rl:`))) seen.push(args)
+          }
+        }
       })
     })
+    monitor.write('MONITOR\r\n')
+    await ready
     await act()
+    const client = new Redis(redisUrl())
     await client.echo(marker).finally(() => client.disconnect())
     await done
+    monitor.destroy()
     return seen
   }
 
