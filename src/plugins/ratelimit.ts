@@ -1,7 +1,8 @@
 import fp from 'fastify-plugin'
 import rateLimit, { normalizeIP } from '@fastify/rate-limit'
 import type { FastifyRateLimitStore } from '@fastify/rate-limit'
-import type { FastifyRequest, RouteOptions } from 'fastify'
+import { isIPv4 } from 'node:net'
+import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
 import { CallverifyError } from '../domain/errors.js'
 import { normalizeRegisteredNumber } from '../domain/phone.js'
 import { bearerDigest, sha256Text } from '../http/auth.js'
@@ -48,6 +49,9 @@ function registeredNumber(body: unknown): string | undefined {
   }
 }
 
+/** IPv4 as it comes; IPv6 as @fastify/rate-limit normalises it (its /56 subnet, mapped IPv4). */
+const addressKey = (ip: string): string => (isIPv4(ip) ? ip : normalizeIP(ip))
+
 function hooks(existing: RouteOptions['onRequest'] | RouteOptions['preHandler']): unknown[] {
   return existing === undefined ? [] : Array.isArray(existing) ? existing : [existing]
 }
@@ -83,18 +87,20 @@ export default fp(async (app) => {
   })
   const check = app.createRateLimit()
 
+  /** Counts one request: handed to its store step (undefined), or counted now (a promise). */
   function limiter(max: number, windowMs: number) {
-    return async (request: FastifyRequest, key: string, inStore: boolean): Promise<void> => {
+    return (request: FastifyRequest, key: string, inStore: boolean): Promise<void> | undefined => {
       const count = { key, max, windowMs }
       if (inStore) {
         ;(request.rateCounts ??= []).push(count)
-        return
+        return undefined
       }
       counting.set(request, count)
-      const result = await check(request)
-      if (!result.isAllowed && result.isExceeded) {
-        throw new CallverifyError('TOO_MANY_REQUESTS', {}, { retryAfterSeconds: Math.max(1, result.ttlInSeconds) })
-      }
+      return check(request).then((result) => {
+        if (!result.isAllowed && result.isExceeded) {
+          throw new CallverifyError('TOO_MANY_REQUESTS', {}, { retryAfterSeconds: Math.max(1, result.ttlInSeconds) })
+        }
+      })
     }
   }
   const perApiKey = limiter(config.rateLimits.perApiKey, MINUTE_MS)
@@ -103,21 +109,29 @@ export default fp(async (app) => {
   const tenantOf = (request: FastifyRequest) => app.apiKeys.matchDigest(bearerDigest(request))
 
   // Each route's hooks know its config from registration (request.routeOptions is rebuilt per read).
-  const byCaller = (kind: string | undefined, inStore: boolean) => async function rateLimitByCaller(request: FastifyRequest): Promise<void> {
-    const tenant = tenantOf(request)
-    if (tenant !== undefined) await perApiKey(request, `key:${tenant}`, inStore)
-    else if (kind === 'poll') await perClientAddress(request, `addr:${normalizeIP(request.ip)}`, inStore)
-  }
+  // A callback hook, not an async one: on the status poll and create nothing is awaited here.
+  const byCaller = (kind: string | undefined, inStore: boolean) =>
+    function rateLimitByCaller(request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void): void {
+      const tenant = tenantOf(request)
+      const counted = tenant !== undefined
+        ? perApiKey(request, `key:${tenant}`, inStore)
+        : kind === 'poll' ? perClientAddress(request, `addr:${addressKey(request.ip)}`, inStore) : undefined
+      if (counted === undefined) done()
+      else counted.then(() => done(), done)
+    }
 
   // After validation: the number is read from the checked body, normalised, so 090… and +8190…
   // count as one; the create handler takes it from request.phoneNumber rather than parse it again.
-  const byNumber = (inStore: boolean) => async function rateLimitByNumber(request: FastifyRequest): Promise<void> {
-    const tenant = tenantOf(request)
-    const e164 = tenant === undefined ? undefined : registeredNumber(request.body)
-    if (tenant === undefined || e164 === undefined) return
-    request.phoneNumber = e164
-    await perPhoneNumber(request, phoneKey(tenant, e164), inStore)
-  }
+  const byNumber = (inStore: boolean) =>
+    function rateLimitByNumber(request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void): void {
+      const tenant = tenantOf(request)
+      const e164 = tenant === undefined ? undefined : registeredNumber(request.body)
+      if (tenant === undefined || e164 === undefined) return done()
+      request.phoneNumber = e164
+      const counted = perPhoneNumber(request, phoneKey(tenant, e164), inStore)
+      if (counted === undefined) done()
+      else counted.then(() => done(), done)
+    }
 
   app.addHook('onRoute', (route) => {
     if (!route.url.startsWith('/v1/')) return

@@ -32,19 +32,28 @@ export function instrumentStore(store: Store, instruments: StoreInstruments): St
       let wrapper = wrappers.get(property)
       if (!wrapper) {
         const labels = { operation: property } // one object per operation, not one per call
-        wrapper = async (...args: unknown[]) => {
+        // Chained rather than async: one promise per call, not three (a status poll makes one).
+        wrapper = (...args: unknown[]): Promise<unknown> => {
           const started = performance.now()
-          try {
-            const result: unknown = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args)
-            countChanges(instruments, result)
-            return result
-          } catch (error) {
-            // A refusal after a change (confirm after the window expires it first) carries it.
-            countChanges(instruments, error)
-            throw error
-          } finally {
+          // A refusal after a change (confirm after the window expires it first) carries it.
+          const finish = (carrier: unknown) => {
+            countChanges(instruments, carrier)
             instruments.storeSeconds.observe(labels, (performance.now() - started) / 1000)
           }
+          let pending: Promise<unknown>
+          try {
+            pending = Promise.resolve((value as (...a: unknown[]) => unknown).apply(target, args))
+          } catch (error) {
+            finish(error)
+            return Promise.reject(error as Error)
+          }
+          return pending.then((result) => {
+            finish(result)
+            return result
+          }, (error: unknown) => {
+            finish(error)
+            throw error
+          })
         }
         wrappers.set(property, wrapper)
       }

@@ -9,7 +9,7 @@ import type {
   AuditEntry, CallOutcome, CreateVerificationInput, DayLock, MaintenanceWindow, NumberHealth, NumberState,
   Outcome, PoolNumber, RateCount, StatusEvent, Store, StoreOptions,
 } from '../types.js'
-import { isConnectionError, openRedis, STORE_CONNECTION_OPTIONS, storeUnavailable, waitReady } from './connection.js'
+import { coalesceWrites, isConnectionError, openRedis, STORE_CONNECTION_OPTIONS, storeUnavailable, waitReady } from './connection.js'
 import { defineScripts } from './scripts.js'
 
 // The production store: every read-and-decide step is one Lua script (lua/), keys under one
@@ -50,12 +50,25 @@ function toVerification(h: Hash): Verification {
     calls: Number(h.calls ?? 0),
     pollTokenHash: String(h.tokenHash),
   }
-  const optional = { verifiedAt: num(h.verifiedAt), confirmedAt: num(h.confirmedAt), cancelledAt: num(h.cancelledAt) }
-  for (const [k, value] of Object.entries(optional)) if (value !== undefined) (v as unknown as Record<string, number>)[k] = value
+  const verifiedAt = num(h.verifiedAt)
+  const confirmedAt = num(h.confirmedAt)
+  const cancelledAt = num(h.cancelledAt)
+  if (verifiedAt !== undefined) v.verifiedAt = verifiedAt
+  if (confirmedAt !== undefined) v.confirmedAt = confirmedAt
+  if (cancelledAt !== undefined) v.cancelledAt = cancelledAt
   if (h.cancelReason) v.cancelReason = h.cancelReason as CancelReason
   if (h.reference !== undefined) v.reference = String(h.reference)
   if (h.callbackUrl !== undefined) v.callbackUrl = String(h.callbackUrl)
   return v
+}
+
+// readVerification-n.lua answers a flat array, not JSON: -1, {-12, ttl}, or {expired, now, ...HGETALL}.
+function readReply(reply: -1 | (string | number)[]): Outcome | null {
+  if (!Array.isArray(reply)) return null
+  if (reply[0] === Refusal.RateLimited) throw refusalError(Refusal.RateLimited, { retryAfterMs: Number(reply[1]) })
+  const h: Hash = {}
+  for (let i = 2; i < reply.length; i += 2) h[reply[i] as string] = reply[i + 1]!
+  return { verification: toVerification(h), now: Number(reply[1]), changed: reply[0] === 1 ? [toVerification(h)] : [] }
 }
 
 function toNumberRecord(h: Hash): Omit<PoolNumber, 'pending' | 'callsToday' | 'outcomesToday'> {
@@ -75,10 +88,9 @@ function toNumberRecord(h: Hash): Omit<PoolNumber, 'pending' | 'callsToday' | 'o
 }
 
 export async function createRedisStore(options: RedisStoreOptions): Promise<Store> {
-  // Auto-pipelining: the commands of all requests arriving in one turn of the event loop go in
-  // one write (a socket write per command was a quarter of a status poll's CPU). Nothing here
-  // depends on commands issued without awaiting going out in order with a multi().
-  const redis = openRedis(options.url, { ...STORE_CONNECTION_OPTIONS, keyPrefix: options.keyPrefix, enableAutoPipelining: true })
+  // The commands of all requests arriving in one turn of the event loop go in one write (a socket
+  // write per command was a quarter of a status poll's CPU): connection.ts coalesceWrites.
+  const redis = coalesceWrites(openRedis(options.url, { ...STORE_CONNECTION_OPTIONS, keyPrefix: options.keyPrefix }))
   const subscriber = openRedis(options.url, { ...STORE_CONNECTION_OPTIONS, enableOfflineQueue: true, maxRetriesPerRequest: null })
   redis.on('error', () => {}) // surfaced per request as STORE_UNAVAILABLE; ioredis reconnects
   subscriber.on('error', () => {})
@@ -123,14 +135,10 @@ function createStoreOn(redis: Redis, options: RedisStoreOptions, events: EventEm
     return { verification: toVerification(reply.v), now: reply.now, changed }
   }
 
-  // readVerification-n.lua answers a flat array, not JSON: -1, {-12, ttl}, or {expired, now, ...HGETALL}.
-  async function read(id: string, counts: RateCount[] = []): Promise<Outcome | null> {
-    const reply = await call(() => redis.readVerification(1 + counts.length, `v:${id}`, ...countKeys(counts), ...common, ...countArgs(counts)))
-    if (!Array.isArray(reply)) return null
-    if (reply[0] === Refusal.RateLimited) throw refusalError(Refusal.RateLimited, { retryAfterMs: Number(reply[1]) })
-    const h: Hash = {}
-    for (let i = 2; i < reply.length; i += 2) h[reply[i] as string] = reply[i + 1]!
-    return { verification: toVerification(h), now: Number(reply[1]), changed: reply[0] === 1 ? [toVerification(h)] : [] }
+  // The status poll's step: no async wrappers between the script's reply and the caller.
+  function read(id: string, counts: RateCount[] = []): Promise<Outcome | null> {
+    return call(() => redis.readVerification(1 + counts.length, `v:${id}`, ...countKeys(counts), ...common, ...countArgs(counts)))
+      .then(readReply)
   }
 
   async function now(): Promise<number> {
@@ -194,9 +202,7 @@ function createStoreOn(redis: Redis, options: RedisStoreOptions, events: EventEm
       return outcome(reply)
     },
 
-    async getVerification(id: string, counts?: RateCount[]) {
-      return read(id, counts)
-    },
+    getVerification: read,
     async confirmVerification(id: string, tenant: string) {
       return outcome(await script(() => redis.confirmVerification(`v:${id}`, ...common, tenant)))
     },
