@@ -138,6 +138,16 @@ export function storeContract(name: string, factory: StoreFactory): void {
         expect((await get(store, otherTenant.id)).status).toBe('pending')
       })
 
+      it('createVerification — a reference holding separators and control characters reads back whole and changes nothing else', async () => {
+        const { store } = await harness()
+        // What a reply format joined by a separator could take for fields of its own.
+        const reference = 'a\x1fstatus\x1fverified\x1f\u0000\n|,"}\x1f'
+        const v = await create(store, { reference, callbackUrl: 'https://bank.example/cb?a=1' })
+        const read = await get(store, v.id)
+        expect(read).toEqual(v)
+        expect(read).toMatchObject({ reference, status: 'pending', callbackUrl: 'https://bank.example/cb?a=1' })
+      })
+
       it('createVerification — an empty reference or callbackUrl is stored as none', async () => {
         const { store } = await harness()
         const v = await create(store, { reference: '', callbackUrl: '' })

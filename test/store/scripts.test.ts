@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs'
 import { Redis } from 'ioredis'
 import { describe, expect, it, onTestFinished } from 'vitest'
+import { READ_FIELDS } from '../../src/store/redis/index.js'
 import { scriptSources } from '../../src/store/redis/scripts.js'
 import { redisUrl } from '../support/redis.js'
 
@@ -63,6 +64,16 @@ describe('lua scripts', () => {
     const record = scriptSources().find((s) => s.name === 'recordCall')!
     expect(record.lua).toMatch(/local function note_call/)
     expect(record.lua).toMatch(/local function expire_if_due/)
+  })
+
+  it('readVerification-n.lua — its FIELDS are READ_FIELDS, in the same order, the client-chosen ones last', () => {
+    const table = /local FIELDS = \{([^}]*)\}/.exec(read('readVerification-n.lua'))?.[1] ?? ''
+    const fields = [...table.matchAll(/'([A-Za-z]+)'/g)].map((m) => m[1])
+    expect(fields).toEqual([...READ_FIELDS])
+    expect(fields.slice(-2)).toEqual(['callbackUrl', 'reference'])
+    // Every field a verification hash holds (includes/verification.lua lists them).
+    const documented = /-- Verification hash fields: ([^(]*)/.exec(read('includes/verification.lua'))?.[1]?.split(/\s+|--/).filter(Boolean)
+    expect(new Set(fields)).toEqual(new Set(documented))
   })
 
   it('loader — every expanded script compiles in Redis', async () => {

@@ -62,13 +62,37 @@ function toVerification(h: Hash): Verification {
   return v
 }
 
-// readVerification-n.lua answers a flat array, not JSON: -1, {-12, ttl}, or {expired, now, ...HGETALL}.
-function readReply(reply: -1 | (string | number)[]): Outcome | null {
-  if (!Array.isArray(reply)) return null
-  if (reply[0] === Refusal.RateLimited) throw refusalError(Refusal.RateLimited, { retryAfterMs: Number(reply[1]) })
+/** readVerification-n.lua's fields, in the order of its reply: what a client chose comes last. */
+export const READ_FIELDS = [
+  'id', 'tenant', 'phone', 'to', 'status', 'createdAt', 'expiresAt', 'calls', 'tokenHash',
+  'verifiedAt', 'confirmedAt', 'cancelledAt', 'cancelReason', 'callbackUrl', 'reference',
+] as const
+const SEPARATOR = '\x1f'
+
+// readVerification-n.lua answers -1, {-12, ttl}, or one string: expired, now, then READ_FIELDS'
+// values ('' when absent), joined by \x1f. The last value is the rest of the string, whatever it holds.
+function readReply(reply: -1 | string | [number, number]): Outcome | null {
+  if (reply === -1) return null
+  if (typeof reply !== 'string') throw refusalError(Refusal.RateLimited, { retryAfterMs: Number(reply[1]) })
+  let start = 0
+  const next = (): string => {
+    const end = reply.indexOf(SEPARATOR, start)
+    const value = reply.slice(start, end)
+    start = end + 1
+    return value
+  }
+  const expired = next() === '1'
+  const now = Number(next())
   const h: Hash = {}
-  for (let i = 2; i < reply.length; i += 2) h[reply[i] as string] = reply[i + 1]!
-  return { verification: toVerification(h), now: Number(reply[1]), changed: reply[0] === 1 ? [toVerification(h)] : [] }
+  const last = READ_FIELDS.length - 1
+  for (let i = 0; i < last; i++) {
+    const value = next()
+    if (value !== '') h[READ_FIELDS[i]!] = value
+  }
+  const rest = reply.slice(start)
+  if (rest !== '') h[READ_FIELDS[last]!] = rest
+  const verification = toVerification(h)
+  return { verification, now, changed: expired ? [toVerification(h)] : [] }
 }
 
 function toNumberRecord(h: Hash): Omit<PoolNumber, 'pending' | 'callsToday' | 'outcomesToday'> {

@@ -17,7 +17,7 @@ type Arg = string | number
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     createVerification(...keysAndArgs: Arg[]): Result<string, Context>
-    readVerification(...keysAndArgs: Arg[]): Result<-1 | (string | number)[], Context>
+    readVerification(...keysAndArgs: Arg[]): Result<-1 | string | [number, number], Context>
     hit(...keysAndArgs: Arg[]): Result<[number, number], Context>
     confirmVerification(...keysAndArgs: Arg[]): Result<string, Context>
     cancelVerification(...keysAndArgs: Arg[]): Result<string, Context>
