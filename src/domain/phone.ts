@@ -1,4 +1,4 @@
-import { parsePhoneNumberFromString, type NumberType } from 'libphonenumber-js/max'
+import { parsePhoneNumberFromString, PhoneNumber, type E164Number, type NumberType } from 'libphonenumber-js/max'
 import { CallverifyError } from './errors.js'
 
 // Japanese lines that can place an ordinary call from a customer's own phone (R4, R14).
@@ -9,14 +9,19 @@ const CALLING_TYPES: ReadonlySet<NumberType> = new Set(['MOBILE', 'FIXED_LINE', 
 const DOMESTIC = /^0\d{9,10}$/
 const JP_E164 = /^\+81[1-9]\d{8,9}$/
 
-/** R14: the registered number as the bank sends it → E.164, or INVALID_PHONE_NUMBER. */
+/**
+ * R14: the registered number as the bank sends it → E.164, or INVALID_PHONE_NUMBER.
+ * The two accepted shapes make the E.164 form plain (0 → +81), so libphonenumber is asked only
+ * for the type, which no invalid number has: a third of the time of parsing the input and then
+ * asking isValid() and getType() (a tenth of a create's CPU), with the same answers
+ * (test/domain/phone.test.ts compares the two over every five-digit prefix).
+ */
 export function normalizeRegisteredNumber(input: string): string {
-  if (!DOMESTIC.test(input) && !JP_E164.test(input)) throw new CallverifyError('INVALID_PHONE_NUMBER')
-  const parsed = parsePhoneNumberFromString(input, 'JP')
-  if (!parsed || parsed.country !== 'JP' || !parsed.isValid()) throw new CallverifyError('INVALID_PHONE_NUMBER')
-  const type = parsed.getType()
+  const e164 = DOMESTIC.test(input) ? `+81${input.slice(1)}` : JP_E164.test(input) ? input : undefined
+  if (e164 === undefined) throw new CallverifyError('INVALID_PHONE_NUMBER')
+  const type = new PhoneNumber(e164 as E164Number).getType()
   if (!type || !CALLING_TYPES.has(type)) throw new CallverifyError('INVALID_PHONE_NUMBER')
-  return parsed.number
+  return e164
 }
 
 /** A pool (verification) number: any valid E.164 number; toll-free is the usual kind (R2). */

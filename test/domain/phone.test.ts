@@ -1,3 +1,4 @@
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max'
 import { describe, expect, it } from 'vitest'
 import { CallverifyError } from '../../src/domain/errors.js'
 import {
@@ -70,6 +71,41 @@ describe('normalizeRegisteredNumber (R14)', () => {
     expect((error as CallverifyError).status).toBe(400)
     // R1: the refusal never echoes the number.
     if (input.length > 4) expect((error as CallverifyError).message).not.toContain(input)
+  })
+
+  it('normalizeRegisteredNumber — answers as a full parse would, for every five-digit prefix, both lengths and both shapes', () => {
+    // The long way: parse the input as a JP number, then isValid() and getType() (what
+    // normalizeRegisteredNumber shortcuts). Pseudo-random tails from a fixed seed.
+    const calling = new Set(['MOBILE', 'FIXED_LINE', 'FIXED_LINE_OR_MOBILE', 'VOIP'])
+    const byParsing = (input: string): string => {
+      if (!/^0\d{9,10}$/.test(input) && !/^\+81[1-9]\d{8,9}$/.test(input)) return 'refused'
+      const parsed = parsePhoneNumberFromString(input, 'JP')
+      const type = parsed?.country === 'JP' && parsed.isValid() ? parsed.getType() : undefined
+      return type && calling.has(type) ? parsed!.number : 'refused'
+    }
+    const ours = (input: string): string => {
+      try {
+        return normalizeRegisteredNumber(input)
+      } catch {
+        return 'refused'
+      }
+    }
+    let seed = 20261125
+    const digits = (n: number) => Array.from({ length: n }, () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % 10)).join('')
+    const differing: string[] = []
+    let accepted = 0
+    for (let prefix = 0; prefix < 10_000; prefix++) {
+      for (const length of [10, 11]) {
+        const national = `${String(prefix).padStart(4, '0')}${digits(length - 5)}`
+        for (const input of [`0${national}`, `+81${national}`]) {
+          const expected = byParsing(input)
+          if (ours(input) !== expected) differing.push(input)
+          if (expected !== 'refused') accepted++
+        }
+      }
+    }
+    expect(differing).toEqual([])
+    expect(accepted).toBeGreaterThan(10_000) // both answers are exercised, not only refusals
   })
 })
 
