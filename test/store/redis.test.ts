@@ -76,6 +76,24 @@ describe('redis store — keys', () => {
     expect(kinds).toEqual(new Set(['v', 'latest', 'caller', 'pool', 'sid', 'calls', 'fail', 'lock']))
   })
 
+  it('counts — a count taken in a store step gives its counter a TTL on the first hit, and mends one left without a TTL once past its max', async () => {
+    const { store, keyPrefix } = await openStore()
+    const redis = new Redis(redisUrl())
+    onTestFinished(() => void redis.disconnect())
+    const count = { key: 'addr:192.0.2.7', max: 2, windowMs: 60_000 }
+    const counter = `${keyPrefix}rl:${count.key}`
+    await store.getVerification('vf_none', [count])
+    expect(await redis.pttl(counter)).toBeGreaterThan(59_000)
+    await redis.persist(counter) // as if something had stripped it
+    await store.getVerification('vf_none', [count])
+    expect(await redis.pttl(counter)).toBe(-1) // under the max: left as it is
+    const refused = await store.getVerification('vf_none', [count]).catch((error: unknown) => error)
+    expect(refused).toBeInstanceOf(CallverifyError)
+    expect((refused as CallverifyError).code).toBe('TOO_MANY_REQUESTS')
+    expect((refused as CallverifyError).retryAfterSeconds).toBe(60)
+    expect(await redis.pttl(counter)).toBeGreaterThan(59_000) // mended: it ends with this window
+  })
+
   it('japan day — the Lua scripts agree with japanDay and nextJapanMidnight', async () => {
     const source = readFileSync(new URL('../../src/store/redis/lua/includes/verification.lua', import.meta.url), 'utf8')
     const samples = [

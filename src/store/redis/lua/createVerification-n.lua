@@ -26,10 +26,10 @@ local changed = {}
 local over = take_counts(6, 13)
 if over then return reply(-12, now, { retryAfterMs = over }, changed) end
 
-local locked = redis.call('GET', KEYS[4])
+local found = redis.call('MGET', KEYS[4], KEYS[1])
+local locked, older_id = found[1], found[2]
 if locked then return reply(-2, now, { lockedUntil = locked }, changed) end
 
-local older_id = redis.call('GET', KEYS[1])
 if older_id then
   local okey = ctx.prefix .. 'v:' .. older_id
   local older = hgetall(okey)

@@ -15,10 +15,21 @@ end
 
 -- Takes the counts KEYS[first..#KEYS], each with the ARGV pair (window ms, max) from `at` on, in
 -- order. The first past its max stops there: its ms until the window ends; nil when all pass.
+-- Under the max a count is one INCR (and the PEXPIRE of a first hit): the time left is read only
+-- past it, where a counter left without a TTL is also mended, so it refuses for one window at most.
 local function take_counts(first, at)
   for i = first, #KEYS do
-    local current, ttl = hit(KEYS[i], tonumber(ARGV[at]))
-    if current > tonumber(ARGV[at + 1]) then return ttl end
+    local window, max = tonumber(ARGV[at]), tonumber(ARGV[at + 1])
+    local current = redis.call('INCR', KEYS[i])
+    if current == 1 then redis.call('PEXPIRE', KEYS[i], window) end
+    if current > max then
+      local ttl = redis.call('PTTL', KEYS[i])
+      if ttl < 0 then
+        redis.call('PEXPIRE', KEYS[i], window)
+        ttl = window
+      end
+      return ttl
+    end
     at = at + 2
   end
   return nil
