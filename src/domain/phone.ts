@@ -44,9 +44,13 @@ export function isWithheldCaller(from: string | undefined): boolean {
   return !/\d/.test(value)
 }
 
-/** A caller ID as the carrier sends it (+81…, sometimes domestic digits) → E.164, or null. */
+/**
+ * A caller ID as the carrier sends it (+81…, sometimes domestic digits) → E.164, or null.
+ * The usual +81 caller is plain E.164 already: checked without parsing, as normalizeRegisteredNumber.
+ */
 export function normalizeCaller(from: string): string | null {
   const digits = from.trim()
+  if (JP_E164.test(digits)) return new PhoneNumber(digits as E164Number).isValid() ? digits : null
   if (!/^\+?\d{6,16}$/.test(digits)) return null
   const parsed = parsePhoneNumberFromString(digits, 'JP')
   return parsed?.isValid() ? parsed.number : null

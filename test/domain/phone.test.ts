@@ -75,58 +75,61 @@ describe('normalizeRegisteredNumber (R14)', () => {
 
   it('normalizeRegisteredNumber — answers as a full parse would, for every five-digit prefix, both lengths and both shapes', () => {
     // The long way: parse the input as a JP number, then isValid() and getType() (what
-    // normalizeRegisteredNumber shortcuts). Pseudo-random tails from a fixed seed.
+    // normalizeRegisteredNumber shortcuts).
     const calling = new Set(['MOBILE', 'FIXED_LINE', 'FIXED_LINE_OR_MOBILE', 'VOIP'])
-    const byParsing = (input: string): string => {
-      if (!/^0\d{9,10}$/.test(input) && !/^\+81[1-9]\d{8,9}$/.test(input)) return 'refused'
+    const byParsing = (input: string): string | null => {
+      if (!/^0\d{9,10}$/.test(input) && !/^\+81[1-9]\d{8,9}$/.test(input)) return null
       const parsed = parsePhoneNumberFromString(input, 'JP')
       const type = parsed?.country === 'JP' && parsed.isValid() ? parsed.getType() : undefined
-      return type && calling.has(type) ? parsed!.number : 'refused'
+      return type && calling.has(type) ? parsed!.number : null
     }
-    const ours = (input: string): string => {
+    const ours = (input: string): string | null => {
       try {
         return normalizeRegisteredNumber(input)
       } catch {
-        return 'refused'
+        return null
       }
     }
-    let seed = 20261125
-    const digits = (n: number) => Array.from({ length: n }, () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % 10)).join('')
-    const differing: string[] = []
-    let accepted = 0
-    for (let prefix = 0; prefix < 10_000; prefix++) {
-      for (const length of [10, 11]) {
-        const national = `${String(prefix).padStart(4, '0')}${digits(length - 5)}`
-        for (const input of [`0${national}`, `+81${national}`]) {
-          const expected = byParsing(input)
-          if (ours(input) !== expected) differing.push(input)
-          if (expected !== 'refused') accepted++
-        }
-      }
-    }
+    const { differing, accepted } = compareOverPrefixes(byParsing, ours)
     expect(differing).toEqual([])
     expect(accepted).toBeGreaterThan(10_000) // both answers are exercised, not only refusals
   })
 })
 
-describe('isWithheldCaller (R5)', () => {
-  it.each([
-    '', ' ', 'anonymous', 'Anonymous', 'RESTRICTED', ' restricted ', 'unknown', 'private', 'unavailable', 'blocked',
-    'client:alice', 'sip:alice@example.com', '+266696687', '+7378742833', '+17378742833', '+2562533', '+8656696', '+86282452253',
-  ])('isWithheldCaller — %j is withheld', (from) => {
-    expect(isWithheldCaller(from)).toBe(true)
-  })
-
-  it('isWithheldCaller — a missing From is withheld', () => {
-    expect(isWithheldCaller(undefined)).toBe(true)
-  })
-
-  it.each(['+819012345678', '09012345678', '+81312345678', '+14155550100'])('isWithheldCaller — %s is a caller ID', (from) => {
-    expect(isWithheldCaller(from)).toBe(false)
-  })
-})
+/**
+ * Every five-digit prefix of a JP national number, 10 and 11 digits long, as domestic digits
+ * (0…) and as E.164 (+81…), with pseudo-random tails from a fixed seed: where `ours` answers
+ * otherwise than `expected`, and how many `expected` accepted.
+ */
+function compareOverPrefixes(expected: (input: string) => string | null, ours: (input: string) => string | null) {
+  let seed = 20261125
+  const digits = (n: number) => Array.from({ length: n }, () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % 10)).join('')
+  const differing: string[] = []
+  let accepted = 0
+  for (let prefix = 0; prefix < 10_000; prefix++) {
+    for (const length of [10, 11]) {
+      const national = `${String(prefix).padStart(4, '0')}${digits(length - 5)}`
+      for (const input of [`0${national}`, `+81${national}`]) {
+        const answer = expected(input)
+        if (ours(input) !== answer) differing.push(input)
+        if (answer !== null) accepted++
+      }
+    }
+  }
+  return { differing, accepted }
+}
 
 describe('normalizeCaller', () => {
+  it('normalizeCaller — answers as a full parse would, for every five-digit prefix, both lengths and both shapes', () => {
+    const byParsing = (input: string): string | null => {
+      const parsed = parsePhoneNumberFromString(input, 'JP')
+      return parsed?.isValid() ? parsed.number : null
+    }
+    const { differing, accepted } = compareOverPrefixes(byParsing, normalizeCaller)
+    expect(differing).toEqual([])
+    expect(accepted).toBeGreaterThan(10_000)
+  })
+
   it.each([
     ['+819012345678', '+819012345678'],
     ['09012345678', '+819012345678'],
