@@ -119,6 +119,23 @@ function compareOverPrefixes(expected: (input: string) => string | null, ours: (
   return { differing, accepted }
 }
 
+describe('isWithheldCaller (R5)', () => {
+  it.each([
+    '', ' ', 'anonymous', 'Anonymous', 'RESTRICTED', ' restricted ', 'unknown', 'private', 'unavailable', 'blocked',
+    'client:alice', 'sip:alice@example.com', '+266696687', '+7378742833', '+17378742833', '+2562533', '+8656696', '+86282452253',
+  ])('isWithheldCaller — %j is withheld', (from) => {
+    expect(isWithheldCaller(from)).toBe(true)
+  })
+
+  it('isWithheldCaller — a missing From is withheld', () => {
+    expect(isWithheldCaller(undefined)).toBe(true)
+  })
+
+  it.each(['+819012345678', '09012345678', '+81312345678', '+14155550100'])('isWithheldCaller — %s is a caller ID', (from) => {
+    expect(isWithheldCaller(from)).toBe(false)
+  })
+})
+
 describe('normalizeCaller', () => {
   it('normalizeCaller — answers as a full parse would, for every five-digit prefix, both lengths and both shapes', () => {
     const byParsing = (input: string): string | null => {
