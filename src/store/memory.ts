@@ -5,7 +5,7 @@ import {
   applyCall, applyCancel, applyConfirm, countsAsFailure, expireIfDue, isInsideWindow, isOpen,
   type CancelReason, type Transition, type Verification,
 } from '../domain/verification.js'
-import { pickWeighted } from './allocation.js'
+import { openedVerification, pickWeighted } from './allocation.js'
 import { Refusal, refusalError, refusalOf, withChanged } from './refusals.js'
 import type {
   AuditEntry, CallResult, CallStatusInput, CreateVerificationInput, DayLock, Hits, MaintenanceWindow, Outcome,
@@ -182,20 +182,7 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
       const candidates = [...pool.values()].filter((n) => n.state === 'active' && n.weight > 0 && !openVerificationOn(input.phoneNumber, n.e164, now))
       const chosen = pickWeighted(candidates.map((n) => ({ key: n.e164, weight: n.weight })), input.random)
       if (!chosen) throw refusalError(Refusal.PoolExhausted)
-      const verification: Verification = {
-        id: input.id,
-        tenant: input.tenant,
-        phoneNumber: input.phoneNumber,
-        verificationNumber: chosen,
-        status: 'pending',
-        createdAt: now,
-        expiresAt: now + input.windowMs,
-        calls: 0,
-        pollTokenHash: input.pollTokenHash,
-        // '' is none, as in Redis (createVerification-n.lua cannot tell them apart)
-        ...(input.reference ? { reference: input.reference } : {}),
-        ...(input.callbackUrl ? { callbackUrl: input.callbackUrl } : {}),
-      }
+      const verification = openedVerification(input, chosen, now)
       verifications.set(verification.id, { ...verification })
       latest.set(key, verification.id)
       const byNumber = callers.get(input.phoneNumber) ?? new Map<string, string>()

@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis'
 import type { RedisTarget } from '../../config.js'
 import { JAPAN_OFFSET_MS } from '../../domain/japan.js'
 import type { CancelReason, Verification } from '../../domain/verification.js'
+import { openedVerification } from '../allocation.js'
 import { Refusal, refusalError, withChanged } from '../refusals.js'
 import type {
   AuditEntry, CallOutcome, CreateVerificationInput, DayLock, MaintenanceWindow, NumberHealth, NumberState,
@@ -209,7 +210,7 @@ function createStoreOn(redis: Redis, options: RedisStoreOptions, events: EventEm
 
     async createVerification(input: CreateVerificationInput) {
       const counts = input.counts ?? []
-      const reply = await script(() =>
+      const answer = await call(() =>
         redis.createVerification(
           5 + counts.length,
           `latest:${input.tenant}:${input.phoneNumber}`, `caller:${input.phoneNumber}`, 'pool:active',
@@ -218,6 +219,13 @@ function createStoreOn(redis: Redis, options: RedisStoreOptions, events: EventEm
           input.reference ?? '', input.callbackUrl ?? '', ...countArgs(counts),
         ),
       )
+      // Opened: {0, now, number[, changed JSON]}, no JSON for what the caller already knows.
+      if (Array.isArray(answer)) {
+        const now = Number(answer[1])
+        const changed = answer.length > 3 ? (JSON.parse(String(answer[3])) as Hash[]).map(toVerification) : []
+        return { verification: openedVerification(input, String(answer[2]), now), now, changed }
+      }
+      const reply = JSON.parse(answer) as ScriptReply
       if (reply.r === Refusal.RateLimited) throw refusalError(Refusal.RateLimited, { retryAfterMs: Number(reply.v.retryAfterMs) })
       if (reply.r === Refusal.Locked) {
         const changed = Array.isArray(reply.changed) ? reply.changed.map(toVerification) : []

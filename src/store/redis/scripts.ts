@@ -16,7 +16,7 @@ type Arg = string | number
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    createVerification(...keysAndArgs: Arg[]): Result<string, Context>
+    createVerification(...keysAndArgs: Arg[]): Result<string | [number, string] | [number, number, string, string], Context>
     readVerification(...keysAndArgs: Arg[]): Result<-1 | string | [number, number], Context>
     hit(...keysAndArgs: Arg[]): Result<[number, number], Context>
     confirmVerification(...keysAndArgs: Arg[]): Result<string, Context>

@@ -14,8 +14,10 @@
   ARGV[5] id  ARGV[6] tenant  ARGV[7] phone (E.164)  ARGV[8] sha256 of the poll token
   ARGV[9] window in ms  ARGV[10] random in [0, 1)  ARGV[11] reference  ARGV[12] callbackUrl ('' = none)
   ARGV[13…] per count: window in ms, max
-  Output: JSON {r, now, v, changed}: r = 0 with the new verification; -2 locked (v.lockedUntil);
-  -3 pool exhausted; -12 a count past its max (v.retryAfterMs)
+  Output: opened: {0, now, the verification number}, and a 4th item, the JSON array of the
+  verifications it changed, when there are any (the caller knows the rest of what it opened:
+  store/allocation.ts openedVerification). Refused: JSON {r, now, v, changed}: -2 locked
+  (v.lockedUntil); -3 pool exhausted; -12 a count past its max (v.retryAfterMs)
 ]]
 --- @include "verification"
 --- @include "counts"
@@ -92,4 +94,5 @@ local pending = ctx.prefix .. 'pool:pending:' .. chosen
 redis.call('ZADD', pending, v.expiresAt, v.id)
 redis.call('PEXPIRE', pending, ttl)
 redis.call('HINCRBY', ctx.prefix .. 'pool:n:' .. chosen, 'allocationsSinceCall', 1)
-return reply(0, now, v, changed)
+if #changed > 0 then return { 0, now, chosen, cjson.encode(changed) } end
+return { 0, now, chosen }
