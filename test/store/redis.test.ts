@@ -73,7 +73,7 @@ describe('redis store — keys', () => {
     expect(lasting).toEqual(['audit', 'maintenance', 'pool:active', 'pool:all', ...POOL.map((e) => `pool:n:${e}`)])
     // Sanity: the kinds of keys a verification writes are all there, with a TTL.
     const kinds = new Set(ttls.filter(([, ttl]) => ttl > 0).map(([key]) => key.split(':')[0]))
-    expect(kinds).toEqual(new Set(['v', 'latest', 'caller', 'pool', 'sid', 'calls', 'fail', 'lock']))
+    expect(kinds).toEqual(new Set(['v', 'caller', 'pool', 'sid', 'calls', 'fail', 'lock']))
   })
 
   it('counts — a count taken in a store step gives its counter a TTL on the first hit, and mends one left without a TTL once past its max', async () => {

@@ -212,9 +212,8 @@ function createStoreOn(redis: Redis, options: RedisStoreOptions, events: EventEm
       const counts = input.counts ?? []
       const answer = await call(() =>
         redis.createVerification(
-          5 + counts.length,
-          `latest:${input.tenant}:${input.phoneNumber}`, `caller:${input.phoneNumber}`, 'pool:active',
-          `lock:${input.tenant}:${input.phoneNumber}`, `v:${input.id}`, ...countKeys(counts),
+          4 + counts.length,
+          `caller:${input.phoneNumber}`, 'pool:active', `lock:${input.tenant}:${input.phoneNumber}`, `v:${input.id}`, ...countKeys(counts),
           ...common, input.id, input.tenant, input.phoneNumber, input.pollTokenHash, input.windowMs, input.random,
           input.reference ?? '', input.callbackUrl ?? '', ...countArgs(counts),
         ),

@@ -4,12 +4,12 @@
   verification number at random by weight (R2) among active numbers that no open
   verification of this caller holds. Running as one script is the race gate: 50 concurrent
   creates for one number leave one pending, and one caller never holds a number twice.
-  KEYS[1] latest:{tenant}:{phone}  the tenant's newest verification id for this number
-  KEYS[2] caller:{phone}           pool number → verification id (how a call finds its match)
-  KEYS[3] pool:active              active pool number → weight
-  KEYS[4] lock:{tenant}:{phone}    the day lock (R11), value lockedUntil
-  KEYS[5] v:{id}                   the new verification
-  KEYS[6…] rl:{name}               rate-limit counts, taken first (includes/counts.lua)
+  KEYS[1] caller:{phone}           pool number → verification id (how a call finds its match),
+                                   and latest:{tenant} → that tenant's newest verification id
+  KEYS[2] pool:active              active pool number → weight
+  KEYS[3] lock:{tenant}:{phone}    the day lock (R11), value lockedUntil
+  KEYS[4] v:{id}                   the new verification
+  KEYS[5…] rl:{name}               rate-limit counts, taken first (includes/counts.lua)
   ARGV[1..4] see includes/verification.lua
   ARGV[5] id  ARGV[6] tenant  ARGV[7] phone (E.164)  ARGV[8] sha256 of the poll token
   ARGV[9] window in ms  ARGV[10] random in [0, 1)  ARGV[11] reference  ARGV[12] callbackUrl ('' = none)
@@ -25,13 +25,16 @@ local ctx = context()
 local now = now_ms()
 local changed = {}
 
-local over = take_counts(6, 13)
+local over = take_counts(5, 13)
 if over then return reply(-12, now, { retryAfterMs = over }, changed) end
 
-local found = redis.call('MGET', KEYS[4], KEYS[1])
-local locked, older_id = found[1], found[2]
+local locked = redis.call('GET', KEYS[3])
 if locked then return reply(-2, now, { lockedUntil = locked }, changed) end
 
+-- The caller's hash also holds each tenant's newest id: one read finds both, one write keeps both.
+local held = hgetall(KEYS[1]) or {}
+local latest = 'latest:' .. ARGV[6]
+local older_id = held[latest]
 if older_id then
   local okey = ctx.prefix .. 'v:' .. older_id
   local older = hgetall(okey)
@@ -41,13 +44,12 @@ if older_id then
     else
       transition(ctx, okey, older, { status = 'cancelled', cancelledAt = now, cancelReason = 'superseded' }, now, changed)
     end
-    locked = redis.call('GET', KEYS[4])
+    locked = redis.call('GET', KEYS[3])
     if locked then return reply(-2, now, { lockedUntil = locked }, changed) end
   end
 end
 
-local held = hgetall(KEYS[2]) or {}
-local active = redis.call('HGETALL', KEYS[3])
+local active = redis.call('HGETALL', KEYS[2])
 local candidates, total = {}, 0
 for i = 1, #active, 2 do
   local number, weight = active[i], tonumber(active[i + 1])
@@ -83,11 +85,10 @@ local v = {
 if ARGV[11] ~= '' then v.reference = ARGV[11] end
 if ARGV[12] ~= '' then v.callbackUrl = ARGV[12] end
 local ttl = window + ctx.retention
-hset(KEYS[5], v)
-redis.call('PEXPIRE', KEYS[5], ttl)
-redis.call('SET', KEYS[1], v.id, 'PX', ttl)
-redis.call('HSET', KEYS[2], chosen, v.id)
-redis.call('PEXPIRE', KEYS[2], ttl)
+hset(KEYS[4], v)
+redis.call('PEXPIRE', KEYS[4], ttl)
+redis.call('HSET', KEYS[1], chosen, v.id, latest, v.id)
+redis.call('PEXPIRE', KEYS[1], ttl)
 -- The expiry sweep (expireDue-1.lua) finds open windows here and removes what ended; a due
 -- member stays until it has been expired, so that its `expired` event is never skipped.
 local pending = ctx.prefix .. 'pool:pending:' .. chosen
