@@ -96,6 +96,9 @@ function readReply(reply: -1 | string | [number, number]): Outcome | null {
   return { verification, now, changed: expired ? [toVerification(h)] : [] }
 }
 
+/** A JSON script reply's `changed` (cjson writes an empty list as {}). */
+const changedOf = (reply: ScriptReply): Verification[] => (Array.isArray(reply.changed) ? reply.changed.map(toVerification) : [])
+
 function toNumberRecord(h: Hash): Omit<PoolNumber, 'pending' | 'callsToday' | 'outcomesToday'> {
   return {
     e164: String(h.e164),
@@ -154,9 +157,18 @@ function createStoreOn(redis: Redis, options: RedisStoreOptions, events: EventEm
     return JSON.parse(await call(run)) as ScriptReply
   }
 
+  // A refusal carries what its answer needs: the lock's end (create) and the store's clock for
+  // Retry-After, or the time left in a rate-limit window; refusalError takes what its code uses.
   function outcome(reply: ScriptReply): Outcome {
-    const changed = Array.isArray(reply.changed) ? reply.changed.map(toVerification) : []
-    if (reply.r < 0) throw withChanged(refusalError(reply.r as Refusal), changed)
+    const changed = changedOf(reply)
+    if (reply.r < 0) {
+      const { lockedUntil, retryAfterMs } = reply.v
+      throw withChanged(refusalError(reply.r as Refusal, {
+        now: reply.now,
+        ...(lockedUntil !== undefined ? { lockedUntil: Number(lockedUntil) } : {}),
+        ...(retryAfterMs !== undefined ? { retryAfterMs: Number(retryAfterMs) } : {}),
+      }), changed)
+    }
     return { verification: toVerification(reply.v), now: reply.now, changed }
   }
 
@@ -224,13 +236,7 @@ function createStoreOn(redis: Redis, options: RedisStoreOptions, events: EventEm
         const changed = answer.length > 3 ? (JSON.parse(String(answer[3])) as Hash[]).map(toVerification) : []
         return { verification: openedVerification(input, String(answer[2]), now), now, changed }
       }
-      const reply = JSON.parse(answer) as ScriptReply
-      if (reply.r === Refusal.RateLimited) throw refusalError(Refusal.RateLimited, { retryAfterMs: Number(reply.v.retryAfterMs) })
-      if (reply.r === Refusal.Locked) {
-        const changed = Array.isArray(reply.changed) ? reply.changed.map(toVerification) : []
-        throw withChanged(refusalError(Refusal.Locked, { lockedUntil: Number(reply.v.lockedUntil), now: reply.now }), changed)
-      }
-      return outcome(reply)
+      return outcome(JSON.parse(answer) as ScriptReply)
     },
 
     getVerification: read,
@@ -242,15 +248,14 @@ function createStoreOn(redis: Redis, options: RedisStoreOptions, events: EventEm
     },
     async expireDue(limit: number) {
       const reply = await script(() => redis.expireDue('pool:all', ...common, limit))
-      return { now: reply.now, changed: Array.isArray(reply.changed) ? reply.changed.map(toVerification) : [] }
+      return { now: reply.now, changed: changedOf(reply) }
     },
 
     async recordCall(input) {
       const reply = await script(() =>
         redis.recordCall(`sid:${input.callSid}`, `caller:${input.from}`, `pool:n:${input.to}`, ...common, input.to, CALL_SID_TTL_MS),
       )
-      const changed = Array.isArray(reply.changed) ? reply.changed.map(toVerification) : []
-      return { outcome: reply.v.outcome as CallOutcome, now: reply.now, changed }
+      return { outcome: reply.v.outcome as CallOutcome, now: reply.now, changed: changedOf(reply) }
     },
     async recordWithheldCall(to, callSid) {
       await call(() => redis.recordWithheldCall(`sid:${callSid}`, `pool:n:${to}`, ...common, to, CALL_SID_TTL_MS))
