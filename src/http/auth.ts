@@ -123,9 +123,14 @@ export function holdsPollToken(request: FastifyRequest, v: { pollTokenHash: stri
   return sameDigest(headerOrQueryDigest(request), Buffer.from(v.pollTokenHash, 'hex'))
 }
 
+/** The tenant whose API key the request presents as its Bearer token, if it presents one. */
+export function apiKeyTenant(request: FastifyRequest, apiKeys: SecretSet): string | undefined {
+  return apiKeys.matchDigest(bearerDigest(request))
+}
+
 /** Reading a verification: the owning tenant's API key, or its poll token. Another tenant's is a 404. */
 export function authorizeReader(request: FastifyRequest, apiKeys: SecretSet, v: { tenant: string; pollTokenHash: string }): void {
-  const tenant = apiKeys.matchDigest(bearerDigest(request))
+  const tenant = apiKeyTenant(request, apiKeys)
   if (tenant !== undefined) {
     if (tenant !== v.tenant) throw new CallverifyError('NOT_FOUND')
     request.tenant = tenant

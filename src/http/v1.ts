@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { CallverifyError } from '../domain/errors.js'
 import { normalizeRegisteredNumber } from '../domain/phone.js'
 import { isTerminal } from '../domain/verification.js'
-import { authorizeReader, bearerDigest, holdsPollToken, randomToken, sha256Hex, unauthorized } from './auth.js'
+import { apiKeyTenant, authorizeReader, holdsPollToken, randomToken, sha256Hex, unauthorized } from './auth.js'
 import type { RateCount } from '../store/types.js'
 import { presentVerification } from './present.js'
 import { BearerAuth, errorResponses } from './schemas/common.js'
@@ -24,12 +24,8 @@ export default async function v1Routes(fastify: FastifyInstance): Promise<void> 
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
   const { store, config, watch, gate } = app
 
-  function tenantOf(request: FastifyRequest): string | undefined {
-    return app.apiKeys.matchDigest(bearerDigest(request))
-  }
-
   function requireTenant(request: FastifyRequest): string {
-    const tenant = tenantOf(request)
+    const tenant = apiKeyTenant(request, app.apiKeys)
     if (!tenant) throw unauthorized()
     request.tenant = tenant
     return tenant
@@ -109,7 +105,7 @@ export default async function v1Routes(fastify: FastifyInstance): Promise<void> 
     },
   }, async (request) => {
     request.verificationId = request.params.id
-    const tenant = tenantOf(request)
+    const tenant = apiKeyTenant(request, app.apiKeys)
     if (tenant === undefined) {
       // A poll token is a valid credential, but not for confirm: say so rather than 401.
       const found = await store.getVerification(request.params.id)
@@ -132,7 +128,7 @@ export default async function v1Routes(fastify: FastifyInstance): Promise<void> 
     },
   }, async (request) => {
     request.verificationId = request.params.id
-    const tenant = tenantOf(request)
+    const tenant = apiKeyTenant(request, app.apiKeys)
     if (tenant === undefined) authorizeReader(request, app.apiKeys, (await load(request.params.id)).verification)
     else request.tenant = tenant
     const { verification, now } = await store.cancelVerification(request.params.id, tenant === undefined ? 'customer' : 'backend', tenant)

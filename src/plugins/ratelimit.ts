@@ -5,7 +5,7 @@ import { isIPv4 } from 'node:net'
 import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
 import { CallverifyError } from '../domain/errors.js'
 import { normalizeRegisteredNumber } from '../domain/phone.js'
-import { bearerDigest, sha256Text } from '../http/auth.js'
+import { apiKeyTenant, sha256Text } from '../http/auth.js'
 import type { RateCount } from '../store/types.js'
 
 // CONTRACT 429 TOO_MANY_REQUESTS: per API key on every /v1 call a backend makes, per tenant and
@@ -51,6 +51,12 @@ function registeredNumber(body: unknown): string | undefined {
 
 /** IPv4 as it comes; IPv6 as @fastify/rate-limit normalises it (its /56 subnet, mapped IPv4). */
 const addressKey = (ip: string): string => (isIPv4(ip) ? ip : normalizeIP(ip))
+
+/** A callback hook's end: at once when the count went to a store step, else when it is taken. */
+function settle(counted: Promise<void> | undefined, done: (error?: Error) => void): void {
+  if (counted === undefined) done()
+  else counted.then(() => done(), done)
+}
 
 function hooks(existing: RouteOptions['onRequest'] | RouteOptions['preHandler']): unknown[] {
   return existing === undefined ? [] : Array.isArray(existing) ? existing : [existing]
@@ -106,31 +112,28 @@ export default fp(async (app) => {
   const perApiKey = limiter(config.rateLimits.perApiKey, MINUTE_MS)
   const perPhoneNumber = limiter(config.rateLimits.perPhoneNumber, HOUR_MS)
   const perClientAddress = limiter(config.rateLimits.perClientAddress, MINUTE_MS)
-  const tenantOf = (request: FastifyRequest) => app.apiKeys.matchDigest(bearerDigest(request))
 
   // Each route's hooks know its config from registration (request.routeOptions is rebuilt per read).
   // A callback hook, not an async one: on the status poll and create nothing is awaited here.
   const byCaller = (kind: string | undefined, inStore: boolean) =>
     function rateLimitByCaller(request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void): void {
-      const tenant = tenantOf(request)
+      const tenant = apiKeyTenant(request, app.apiKeys)
       const counted = tenant !== undefined
         ? perApiKey(request, `key:${tenant}`, inStore)
         : kind === 'poll' ? perClientAddress(request, `addr:${addressKey(request.ip)}`, inStore) : undefined
-      if (counted === undefined) done()
-      else counted.then(() => done(), done)
+      settle(counted, done)
     }
 
   // After validation: the number is read from the checked body, normalised, so 090… and +8190…
   // count as one; the create handler takes it from request.phoneNumber rather than parse it again.
   const byNumber = (inStore: boolean) =>
     function rateLimitByNumber(request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void): void {
-      const tenant = tenantOf(request)
+      const tenant = apiKeyTenant(request, app.apiKeys)
       const e164 = tenant === undefined ? undefined : registeredNumber(request.body)
       if (tenant === undefined || e164 === undefined) return done()
       request.phoneNumber = e164
       const counted = perPhoneNumber(request, phoneKey(tenant, e164), inStore)
-      if (counted === undefined) done()
-      else counted.then(() => done(), done)
+      settle(counted, done)
     }
 
   app.addHook('onRoute', (route) => {
