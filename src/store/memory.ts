@@ -211,7 +211,6 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
       return transition(id, tenant, (v, now) => applyCancel(v, now, reason))
     },
 
-
     async expireDue(limit) {
       const now = clock()
       const changed: Verification[] = []

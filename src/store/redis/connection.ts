@@ -3,8 +3,8 @@ import { Redis, type Callback, type RedisOptions } from 'ioredis'
 import type { RedisTarget } from '../../config.js'
 import { CallverifyError } from '../../domain/errors.js'
 
-// Every Redis connection of the service opens here (store, subscriber, rate limits, BullMQ,
-// health, queues dashboard), so a Sentinel deployment is configured in one place.
+// Every Redis connection of the service opens here (store, subscriber, BullMQ, health,
+// queues dashboard), so a Sentinel deployment is configured in one place.
 
 // Requests must fail fast while Redis is away (503 STORE_UNAVAILABLE within a second) rather
 // than wait in ioredis' offline queue; reconnection goes on in the background by itself.

@@ -8,15 +8,16 @@
   ARGV[3] key prefix, for the derived outcomes:{to}:{day} hash   ARGV[4] Japan's UTC offset in ms
   Output: 1 answered, 0 not answered, -9 not a pool number
 ]]
+-- For its clock and Japan day only (now_ms, japan_day): its ARGV are its own, not context()'s.
+--- @include "verification"
 if redis.call('EXISTS', KEYS[1]) == 0 then return -9 end
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = now_ms()
 local e164 = redis.call('HGET', KEYS[1], 'e164')
--- The Japan day as in includes/verification.lua (a fixed +9 h: no daylight saving).
-local day = math.floor((now + tonumber(ARGV[4])) / 86400000)
+local offset = tonumber(ARGV[4])
+local day = japan_day(now, offset)
 local outcomes = ARGV[3] .. 'outcomes:' .. e164 .. ':' .. day
 redis.call('HINCRBY', outcomes, ARGV[2], 1)
-redis.call('PEXPIREAT', outcomes, (day + 2) * 86400000 - tonumber(ARGV[4]))
+redis.call('PEXPIREAT', outcomes, (day + 2) * DAY_MS - offset)
 redis.call('HSET', KEYS[1], 'lastOutcome', ARGV[2], 'lastOutcomeDuration', ARGV[1], 'lastOutcomeAt', now)
 if tonumber(ARGV[1]) <= 0 then return 0 end
 redis.call('HSET', KEYS[1], 'health', 'answered')
