@@ -7,7 +7,7 @@ import autocannon from 'autocannon'
 import { Redis } from 'ioredis'
 import { buildApp } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
-import { createRedisStore } from '../../src/store/redis/index.js'
+import { createStore } from '../../src/main.js'
 import { serveChild } from './baseline.js'
 
 // HTTP throughput of the app on the Redis store, as a ratio to baseline.ts measured in the
@@ -227,11 +227,7 @@ export async function benchApi(options: BenchOptions): Promise<Row[]> {
 /** The app as `npm start` builds it on the Redis store, with no closures in its calendar. */
 async function serveApp(): Promise<void> {
   const config = loadConfig()
-  // Not main.ts's createStore: importing main.ts starts a server (top-level `await main()`).
-  const store = await createRedisStore({
-    url: config.redis, keyPrefix: config.keyPrefix,
-    lockAfterFailures: config.lockAfterFailures, retentionMs: config.retentionHours * 3600_000,
-  })
+  const store = await createStore(config) // appEnv sets STORE=redis
   await store.ensurePoolNumbers(config.poolNumbers)
   const app = await buildApp({ config, store, calendar: { rules: [] } })
   app.addHook('onClose', async () => store.close())

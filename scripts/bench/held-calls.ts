@@ -8,7 +8,7 @@ import { loadFixture } from '../../src/carriers/twilio/fixtures.js'
 import { signTwilioRequest } from '../../src/carriers/twilio/signature.js'
 import { newCallSid, simulatedParams } from '../../src/carriers/twilio/simulate.js'
 import { loadConfig } from '../../src/config.js'
-import { createMemoryStore } from '../../src/store/memory.js'
+import { createStore } from '../../src/main.js'
 
 // Held voice answers under load (R6): N signed voice webhooks held at once over real HTTP on
 // loopback. Each answer should come RING_DELAY_MS after its request, however many are held
@@ -156,7 +156,7 @@ export async function benchHeldCalls(options: HeldBenchOptions = {}): Promise<st
 /** The child: the app as main.ts builds it, on the memory store, reporting its memory on request. */
 async function serve(): Promise<void> {
   const config = loadConfig()
-  const store = createMemoryStore({ lockAfterFailures: config.lockAfterFailures, retentionMs: config.retentionHours * 3600_000 })
+  const store = await createStore(config) // startServer sets STORE=memory
   await store.ensurePoolNumbers(config.poolNumbers)
   // No closures in the calendar: the bench must not depend on the hour it runs at.
   const app = await buildApp({ config, store, calendar: { rules: [] } })
