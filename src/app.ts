@@ -118,7 +118,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(formbody)
   await app.register(swagger, {
     openapi: {
-      info: { title: 'callverify', version: PACKAGE_VERSION, description: 'Phone ownership by an unanswered call (CONTRACT.md)' },
+      info: { title: 'callverify', version: PACKAGE_VERSION, description: 'Phone ownership by an unanswered call (docs/contract.md)' },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },

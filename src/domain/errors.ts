@@ -1,6 +1,6 @@
-// The contract's error table (CONTRACT.md "Errors"), one entry per code, key equal to code.
-// Japanese messages are the customer messages of DOMAIN.md; a test ties this table to the
-// contract and to the OpenAPI document in both directions.
+// The contract's error table (docs/contract.md "Errors"), one entry per code, key equal to code.
+// Japanese messages are the customer messages of docs/rules.md; test/domain/errors.test.ts ties
+// this table to the contract and to the OpenAPI document in both directions.
 
 export interface ErrorSpec {
   readonly status: number
