@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { parseServiceCalendar, type ServiceCalendar } from './domain/calendar.js'
 import { normalizePoolNumber } from './domain/phone.js'
+import { retrySpan } from './domain/retry.js'
 
 // Environment → typed config, parsed once (CONTRACT.md "Configuration"). Dev defaults make
 // `npm start` work with nothing else running; NODE_ENV=production refuses them by name.
@@ -277,11 +278,9 @@ function productionProblems(env: Env): string[] {
   return problems
 }
 
-/** How long a failing callback keeps being retried: capped exponential, as src/jobs/queue.ts computes it. */
+/** How long a failing callback keeps being retried (the queues wait by the same cappedBackoffMs). */
 export function retrySpanMs(c: Config['callbacks']): number {
-  let total = 0
-  for (let retry = 1; retry < c.attempts; retry++) total += Math.min(c.backoffCapMs, c.backoffMs * 2 ** (retry - 1))
-  return total
+  return retrySpan(c.backoffMs, c.backoffCapMs, c.attempts)
 }
 
 /** CONTRACT "Event callbacks": never private or loopback targets in production, retried for at least an hour. */

@@ -14,6 +14,21 @@ export function japanDay(ms: number): string {
   return lastDay.day
 }
 
+const DAY_MS = 86_400_000
+
+/**
+ * R11: the Japan day of a moment as a whole number (days since 1970-01-01 in Japan): how the
+ * stores key the day's counters, and what the Lua scripts' japan_day computes.
+ */
+export function japanDayNumber(ms: number): number {
+  return Math.floor((ms + JAPAN_OFFSET_MS) / DAY_MS)
+}
+
+/** The moment a Japan day number begins: 00:00 Asia/Tokyo. */
+export function japanDayStart(day: number): number {
+  return day * DAY_MS - JAPAN_OFFSET_MS
+}
+
 /** R11: the lock lifts at 00:00 the next day, Japan time. */
 export function nextJapanMidnight(ms: number): number {
   return DateTime.fromMillis(ms, { zone: JAPAN_ZONE }).startOf('day').plus({ days: 1 }).toMillis()

@@ -1,4 +1,6 @@
-// The verification state machine of CONTRACT.md. Pure: every function takes `now` (ms).
+import type { ErrorCode } from './errors.js'
+
+// The verification state machine of the contract (docs/contract.md). Pure: every function takes `now` (ms).
 // The memory store applies these functions; the Redis Lua scripts mirror them one for one,
 // and the store contract suite holds both to the same answers.
 
@@ -53,12 +55,12 @@ export function expireIfDue(v: Verification, now: number): Verification {
   return v
 }
 
-/** A refusal of a transition, named as the contract's error codes. */
-export type Refusal = 'VERIFICATION_PENDING' | 'VERIFICATION_CANCELLED' | 'VERIFICATION_EXPIRED' | 'VERIFICATION_CONFIRMED'
+/** Why a transition is refused: the contract's error code (the stores' Refusal enum names the same). */
+export type TransitionRefusal = Extract<ErrorCode, 'VERIFICATION_PENDING' | 'VERIFICATION_CANCELLED' | 'VERIFICATION_EXPIRED' | 'VERIFICATION_CONFIRMED'>
 
-export type Transition = { ok: true; verification: Verification; changed: boolean } | { ok: false; refusal: Refusal; verification: Verification }
+export type Transition = { ok: true; verification: Verification; changed: boolean } | { ok: false; refusal: TransitionRefusal; verification: Verification }
 
-function refusalFor(status: VerificationStatus): Refusal {
+function refusalFor(status: VerificationStatus): TransitionRefusal {
   if (status === 'cancelled') return 'VERIFICATION_CANCELLED'
   if (status === 'confirmed') return 'VERIFICATION_CONFIRMED'
   if (status === 'expired') return 'VERIFICATION_EXPIRED'
@@ -88,6 +90,18 @@ export function applyCancel(v: Verification, now: number, reason: CancelReason):
   const current = expireIfDue(v, now)
   if (!isOpen(current.status)) return { ok: false, refusal: refusalFor(current.status), verification: current }
   return { ok: true, verification: { ...current, status: 'cancelled', cancelledAt: now, cancelReason: reason }, changed: true }
+}
+
+/**
+ * A new verification for the same tenant and number supersedes the older open one (cancelled,
+ * reason superseded); one whose window already ran out ends expired instead. R11 counts either.
+ * Lua: superseded_fields in includes/verification.lua.
+ */
+export function applySupersede(v: Verification, now: number): Verification {
+  if (!isOpen(v.status)) return v
+  const due = expireIfDue(v, now)
+  if (due.status === 'expired') return due
+  return { ...v, status: 'cancelled', cancelledAt: now, cancelReason: 'superseded' }
 }
 
 /** R11: every verification that ends other than confirmed counts one failure toward the day lock. */

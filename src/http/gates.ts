@@ -1,6 +1,6 @@
 import { CallverifyError } from '../domain/errors.js'
 import { ClosureSpan, closureStartingWithin, serviceStatusAt, type ServiceCalendar, type ServiceStatus } from '../domain/calendar.js'
-import { JAPAN_OFFSET_MS } from '../domain/japan.js'
+import { japanDayNumber, japanDayStart } from '../domain/japan.js'
 import type { MaintenanceWindow, Store } from '../store/types.js'
 
 // R12: the service hours gate for create and confirm. Maintenance windows are read from the
@@ -71,10 +71,10 @@ export class ServiceGate {
   // A closure lasts at most a day and a create's window is far shorter, so [day − 1, day + 2]
   // answers every question about the current day unless closures chain past it.
   private spanFor(now: number, maintenance: readonly MaintenanceWindow[]): ClosureSpan {
-    const day = Math.floor((now + JAPAN_OFFSET_MS) / DAY_MS)
+    const day = japanDayNumber(now)
     const span = this.current(maintenance)
     if (span && this.closures!.day === day) return span
-    const start = day * DAY_MS - JAPAN_OFFSET_MS
+    const start = japanDayStart(day)
     const rules = this.calendar.rules
     const fresh = new ClosureSpan({ rules }, start - DAY_MS, start + 2 * DAY_MS, maintenance)
     this.closures = { day, rules, maintenance, span: fresh }

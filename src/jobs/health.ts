@@ -1,7 +1,8 @@
 import { Queue, Worker } from 'bullmq'
 import type { RedisTarget } from '../config.js'
+import { isSilentNumber } from '../domain/pool.js'
 import { openRedis } from '../store/redis/connection.js'
-import type { PoolNumber, Store } from '../store/types.js'
+import type { Store } from '../store/types.js'
 
 // The pool health job. A number handed out again and again with not one call arriving is
 // "silent": customers dial it and we never hear of it, so its carrier routing is likely
@@ -9,11 +10,6 @@ import type { PoolNumber, Store } from '../store/types.js'
 // quarantines it at once); the job reports both. It does not take silent numbers out of
 // rotation: when the carrier route breaks for the whole account every number goes silent,
 // and quarantining them all would turn a degraded pool into an empty one; an operator decides.
-
-/** The rule: handed out `silentAfter` times in a row without a call → silent. Pure. */
-export function isSilent(n: Pick<PoolNumber, 'state' | 'health' | 'allocationsSinceCall'>, silentAfter: number): boolean {
-  return n.state !== 'retired' && n.health === 'ok' && n.allocationsSinceCall >= silentAfter
-}
 
 export interface HealthReport {
   /** Marked silent by this run. */
@@ -28,7 +24,7 @@ export async function checkPoolHealth(store: Store, silentAfter: number): Promis
   const silent: string[] = []
   for (const n of numbers) {
     // A call may arrive between the list and the mark: markSilent decides again in one step.
-    if (isSilent(n, silentAfter) && (await store.markSilent(n.e164, silentAfter))) silent.push(n.e164)
+    if (isSilentNumber(n, silentAfter) && (await store.markSilent(n.e164, silentAfter))) silent.push(n.e164)
   }
   const answered = numbers.filter((n) => n.health === 'answered' && n.state !== 'retired').map((n) => n.e164)
   return { silent, answered }

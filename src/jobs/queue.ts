@@ -4,6 +4,8 @@
 // the jobs run unchanged against either: jobId dedup, delay, attempts, capped exponential
 // backoff, Permanent (no retry) and Postpone (later, without spending an attempt).
 
+import { cappedBackoffMs } from '../domain/retry.js'
+
 export interface Backoff {
   type: 'fixed' | 'exponential'
   /** ms: the fixed delay, or the first retry's delay (then doubling). */
@@ -78,8 +80,8 @@ export class Postpone extends Error {
 /** The wait before retry number `retry` (1 = after the first failed attempt). */
 export function retryDelay(backoff: Backoff | undefined, retry: number): number {
   if (!backoff) return 0
-  const raw = backoff.type === 'fixed' ? backoff.delay : backoff.delay * 2 ** (retry - 1)
-  return Math.min(raw, backoff.cap ?? Number.POSITIVE_INFINITY)
+  const cap = backoff.cap ?? Number.POSITIVE_INFINITY
+  return backoff.type === 'fixed' ? Math.min(backoff.delay, cap) : cappedBackoffMs(backoff.delay, cap, retry)
 }
 
 export const FAILED_CAP = 1000

@@ -1,8 +1,9 @@
 import { EventEmitter } from 'node:events'
 import { randomUUID } from 'node:crypto'
 import { japanDay, nextJapanMidnight } from '../domain/japan.js'
+import { isAllocatable, isAnsweredCall, isSilentNumber } from '../domain/pool.js'
 import {
-  applyCall, applyCancel, applyConfirm, countsAsFailure, expireIfDue, isInsideWindow, isOpen,
+  applyCall, applyCancel, applyConfirm, applySupersede, countsAsFailure, expireIfDue, isInsideWindow, isOpen,
   type CancelReason, type Transition, type Verification,
 } from '../domain/verification.js'
 import { openedVerification, pickWeighted } from './allocation.js'
@@ -171,15 +172,11 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
       // window already ran out ends as expired instead (R11 counts either way, at the latest here).
       const olderId = latest.get(key)
       const older = olderId ? verifications.get(olderId) : undefined
-      if (older && isOpen(older.status)) {
-        const due = expireIfDue(older, now)
-        const after = due.status === 'expired' ? due : { ...older, status: 'cancelled' as const, cancelledAt: now, cancelReason: 'superseded' as const }
-        commit(older, after, now, changed)
-      }
+      if (older && isOpen(older.status)) commit(older, applySupersede(older, now), now, changed)
       until = lockedUntil(input.tenant, input.phoneNumber, now)
       if (until) throw withChanged(refusalError(Refusal.Locked, { lockedUntil: until, now }), changed)
 
-      const candidates = [...pool.values()].filter((n) => n.state === 'active' && n.weight > 0 && !openVerificationOn(input.phoneNumber, n.e164, now))
+      const candidates = [...pool.values()].filter((n) => isAllocatable(n) && !openVerificationOn(input.phoneNumber, n.e164, now))
       const chosen = pickWeighted(candidates.map((n) => ({ key: n.e164, weight: n.weight })), input.random)
       if (!chosen) throw refusalError(Refusal.PoolExhausted)
       const verification = openedVerification(input, chosen, now)
@@ -249,14 +246,14 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
 
     async recordCallStatus(input: CallStatusInput) {
       const number = pool.get(input.to)
-      if (!number) return { answered: input.durationSeconds > 0, number: null }
+      if (!number) return { answered: isAnsweredCall(input.durationSeconds), number: null }
       const now = clock()
       const key = `${number.e164}\n${japanDay(now)}`
       const outcomes = dayOutcomes.get(key) ?? {}
       outcomes[input.status] = (outcomes[input.status] ?? 0) + 1
       dayOutcomes.set(key, outcomes)
       number.lastOutcome = { status: input.status, durationSeconds: input.durationSeconds, at: now }
-      const answered = input.durationSeconds > 0
+      const answered = isAnsweredCall(input.durationSeconds)
       if (answered) {
         number.health = 'answered'
         if (number.state !== 'retired') number.state = 'quarantined'
@@ -306,7 +303,7 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
 
     async markSilent(e164, threshold) {
       const n = pool.get(e164)
-      if (!n || n.state === 'retired' || n.health !== 'ok' || n.allocationsSinceCall < threshold) return false
+      if (!n || !isSilentNumber(n, threshold)) return false
       n.health = 'silent'
       return true
     },
@@ -351,8 +348,7 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
   function guardUpdate(record: NumberRecord, patch: PoolNumberPatch): void {
     const after = { ...record, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) }
     if (record.state === 'retired' && after.state !== 'retired') throw refusalError(Refusal.Retired)
-    const allocatable = (n: NumberRecord) => n.state === 'active' && n.weight > 0
-    if (allocatable(record) && !allocatable(after) && ![...pool.values()].some((n) => n !== record && allocatable(n))) {
+    if (isAllocatable(record) && !isAllocatable(after) && ![...pool.values()].some((n) => n !== record && isAllocatable(n))) {
       throw refusalError(Refusal.LastActive)
     }
   }

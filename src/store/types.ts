@@ -1,3 +1,4 @@
+import type { NumberHealth, NumberState } from '../domain/pool.js'
 import type { CancelReason, Verification, VerificationStatus } from '../domain/verification.js'
 
 // One Store interface for every store (STYLE.md). Every method that reads and decides is
@@ -68,10 +69,8 @@ export interface CallResult {
   changed: Verification[]
 }
 
-export type NumberState = 'active' | 'draining' | 'quarantined' | 'retired'
-export const NUMBER_STATES: readonly NumberState[] = ['active', 'draining', 'quarantined', 'retired']
-
-export type NumberHealth = 'ok' | 'silent' | 'answered'
+// The states and healths are the domain's (domain/pool.ts); named here too for the stores' callers.
+export { NUMBER_STATES, type NumberHealth, type NumberState } from '../domain/pool.js'
 
 export interface PoolNumber {
   e164: string

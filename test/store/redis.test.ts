@@ -3,7 +3,7 @@ import { DateTime } from 'luxon'
 import { Redis } from 'ioredis'
 import { describe, expect, it, onTestFinished, vi } from 'vitest'
 import { CallverifyError } from '../../src/domain/errors.js'
-import { JAPAN_OFFSET_MS, japanDay, nextJapanMidnight } from '../../src/domain/japan.js'
+import { JAPAN_OFFSET_MS, japanDay, japanDayNumber, nextJapanMidnight } from '../../src/domain/japan.js'
 import { createRedisStore } from '../../src/store/redis/index.js'
 import type { CreateVerificationInput, StatusEvent, Store } from '../../src/store/types.js'
 import { freePort } from '../support/global-setup.js'
@@ -119,7 +119,7 @@ describe('redis store — keys', () => {
     expect(lock).toEqual({ tenant: 'bank-a', phoneNumber: CALLER, failures: 1, lockedUntil: nextJapanMidnight(cancelled.now) })
     const redis = new Redis(redisUrl())
     onTestFinished(() => void redis.disconnect())
-    const day = Math.floor((cancelled.now + JAPAN_OFFSET_MS) / 86_400_000)
+    const day = japanDayNumber(cancelled.now)
     expect(await redis.get(`${keyPrefix}fail:bank-a:${CALLER}:${day}`)).toBe('1')
     const lockTtl = await redis.pttl(`${keyPrefix}lock:bank-a:${CALLER}`)
     expect(Math.abs(cancelled.now + lockTtl - nextJapanMidnight(cancelled.now))).toBeLessThan(2000)

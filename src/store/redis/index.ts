@@ -2,7 +2,8 @@ import { EventEmitter } from 'node:events'
 import { randomUUID } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import type { RedisTarget } from '../../config.js'
-import { JAPAN_OFFSET_MS } from '../../domain/japan.js'
+import { JAPAN_OFFSET_MS, japanDayNumber } from '../../domain/japan.js'
+import { isAnsweredCall } from '../../domain/pool.js'
 import type { CancelReason, Verification } from '../../domain/verification.js'
 import { openedVerification } from '../allocation.js'
 import { Refusal, refusalError, withChanged } from '../refusals.js'
@@ -185,7 +186,7 @@ function createStoreOn(redis: Redis, options: RedisStoreOptions, events: EventEm
 
   async function numberView(h: Hash, at: number): Promise<PoolNumber> {
     const record = toNumberRecord(h)
-    const day = Math.floor((at + JAPAN_OFFSET_MS) / DAY_MS)
+    const day = japanDayNumber(at)
     const [[, pending], [, calls], [, outcomes]] = (await call(() =>
       redis.multi()
         .zcount(`pool:pending:${record.e164}`, `(${at}`, '+inf')
@@ -198,7 +199,7 @@ function createStoreOn(redis: Redis, options: RedisStoreOptions, events: EventEm
   }
 
   async function lockState(tenant: string, phoneNumber: string, at: number): Promise<DayLock> {
-    const day = Math.floor((at + JAPAN_OFFSET_MS) / DAY_MS)
+    const day = japanDayNumber(at)
     const [until, failures] = await call(() => redis.mget(`lock:${tenant}:${phoneNumber}`, `fail:${tenant}:${phoneNumber}:${day}`))
     return { tenant, phoneNumber, failures: Number(failures ?? 0), ...(until ? { lockedUntil: Number(until) } : {}) }
   }
@@ -263,7 +264,7 @@ function createStoreOn(redis: Redis, options: RedisStoreOptions, events: EventEm
     async recordCallStatus(input) {
       const answered = await call(() => redis.recordCallStatus(`pool:n:${input.to}`, 'pool:active', input.durationSeconds, input.status, options.keyPrefix, JAPAN_OFFSET_MS))
       const h = answered === Refusal.NumberUnknown ? null : await call(() => redis.hgetall(`pool:n:${input.to}`))
-      return { answered: input.durationSeconds > 0, number: h ? await numberView(h, await now()) : null }
+      return { answered: isAnsweredCall(input.durationSeconds), number: h ? await numberView(h, await now()) : null }
     },
 
     onStatus(listener: (event: StatusEvent) => void) {
@@ -316,7 +317,7 @@ function createStoreOn(redis: Redis, options: RedisStoreOptions, events: EventEm
     async clearLock(tenant, phoneNumber) {
       const at = await now()
       const before = await lockState(tenant, phoneNumber, at)
-      const day = Math.floor((at + JAPAN_OFFSET_MS) / DAY_MS)
+      const day = japanDayNumber(at)
       await call(() => redis.del(`lock:${tenant}:${phoneNumber}`, `fail:${tenant}:${phoneNumber}:${day}`))
       return before
     },

@@ -21,6 +21,7 @@
 ]]
 --- @include "verification"
 --- @include "counts"
+--- @include "pool"
 local ctx = context()
 local now = now_ms()
 local changed = {}
@@ -39,11 +40,7 @@ if older_id then
   local okey = ctx.prefix .. 'v:' .. older_id
   local older = hgetall(okey)
   if older and is_open(older.status) then
-    if now >= tonumber(older.expiresAt) then
-      transition(ctx, okey, older, { status = 'expired' }, now, changed)
-    else
-      transition(ctx, okey, older, { status = 'cancelled', cancelledAt = now, cancelReason = 'superseded' }, now, changed)
-    end
+    transition(ctx, okey, older, superseded_fields(older, now), now, changed)
     locked = redis.call('GET', KEYS[3])
     if locked then return reply(-2, now, { lockedUntil = locked }, changed) end
   end
@@ -59,7 +56,7 @@ for i = 1, #active, 2 do
     local h = redis.call('HMGET', ctx.prefix .. 'v:' .. holder, 'status', 'expiresAt')
     busy = h[1] and is_open(h[1]) and now < tonumber(h[2]) or false
   end
-  if weight > 0 and not busy then
+  if is_allocatable('active', weight) and not busy then -- pool:active holds active numbers only
     candidates[#candidates + 1] = { number, weight }
     total = total + weight
   end

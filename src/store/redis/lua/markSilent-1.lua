@@ -6,8 +6,8 @@
   ARGV[1] threshold (HEALTH_SILENT_AFTER)
   Output: 1 marked silent; 0 not (not in the pool, retired, not 'ok', or under the threshold)
 ]]
+--- @include "pool"
 local n = redis.call('HMGET', KEYS[1], 'state', 'health', 'allocationsSinceCall')
-if not n[1] or n[1] == 'retired' or n[2] ~= 'ok' then return 0 end
-if tonumber(n[3] or '0') < tonumber(ARGV[1]) then return 0 end
+if not n[1] or not is_silent(n[1], n[2], tonumber(n[3] or '0'), tonumber(ARGV[1])) then return 0 end
 redis.call('HSET', KEYS[1], 'health', 'silent')
 return 1

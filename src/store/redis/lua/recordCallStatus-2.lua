@@ -10,6 +10,7 @@
 ]]
 -- For its clock and Japan day only (now_ms, japan_day): its ARGV are its own, not context()'s.
 --- @include "verification"
+--- @include "pool"
 if redis.call('EXISTS', KEYS[1]) == 0 then return -9 end
 local now = now_ms()
 local e164 = redis.call('HGET', KEYS[1], 'e164')
@@ -19,7 +20,7 @@ local outcomes = ARGV[3] .. 'outcomes:' .. e164 .. ':' .. day
 redis.call('HINCRBY', outcomes, ARGV[2], 1)
 redis.call('PEXPIREAT', outcomes, (day + 2) * DAY_MS - offset)
 redis.call('HSET', KEYS[1], 'lastOutcome', ARGV[2], 'lastOutcomeDuration', ARGV[1], 'lastOutcomeAt', now)
-if tonumber(ARGV[1]) <= 0 then return 0 end
+if not is_answered(tonumber(ARGV[1])) then return 0 end
 redis.call('HSET', KEYS[1], 'health', 'answered')
 if redis.call('HGET', KEYS[1], 'state') ~= 'retired' then
   redis.call('HSET', KEYS[1], 'state', 'quarantined')

@@ -21,7 +21,7 @@ for i, field in ipairs(fields) do
 end
 -- The guard reads pool:active in the same step as the write: two operators draining the last
 -- two numbers at once cannot both pass it.
-local function allocatable(n) return n.state == 'active' and tonumber(n.weight) > 0 end
+local function allocatable(n) return is_allocatable(n.state, tonumber(n.weight)) end
 if ARGV[5] == '1' then
   if before.state == 'retired' and after.state ~= 'retired' then return -11 end
   if allocatable(before) and not allocatable(after) then

@@ -23,3 +23,19 @@ end
 local function first_sighting(sid_key, ttl)
   return redis.call('SET', sid_key, '1', 'NX', 'PX', ttl) ~= false
 end
+
+-- R2: handed out only while active with a weight above 0 (domain/pool.ts isAllocatable).
+local function is_allocatable(state, weight)
+  return state == 'active' and weight > 0
+end
+
+-- Pool health: handed out `threshold` times with no call, an 'ok' number that is not retired is
+-- silent (domain/pool.ts isSilentNumber).
+local function is_silent(state, health, allocations, threshold)
+  return state ~= 'retired' and health == 'ok' and allocations >= threshold
+end
+
+-- R6: we never answer, so a call with a duration was answered by someone else (isAnsweredCall).
+local function is_answered(duration)
+  return duration > 0
+end

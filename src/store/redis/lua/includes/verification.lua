@@ -94,3 +94,10 @@ local function refusal_for(status)
   if status == 'expired' then return -6 end
   return -4
 end
+
+-- A newer verification for the same tenant and number supersedes an open one; one whose window
+-- already ran out ends expired instead (domain/verification.ts applySupersede).
+local function superseded_fields(v, now)
+  if now >= tonumber(v.expiresAt) then return { status = 'expired' } end
+  return { status = 'cancelled', cancelledAt = now, cancelReason = 'superseded' }
+end
