@@ -8,7 +8,17 @@ export type CalendarReason = Exclude<ClosureReason, 'MAINTENANCE'>
 /** One closure, [start, end) in ms since the epoch. */
 export interface Closure { reason: ClosureReason; start: number; end: number }
 /** An operator's announced maintenance, [startsAt, endsAt) in ms since the epoch (R12 ⑥). */
-export interface MaintenanceWindow { startsAt: number; endsAt: number }
+/** An announced maintenance window (R12 ⑥): added by operators under /admin, kept by the store. */
+export interface MaintenanceWindow {
+  id: string
+  startsAt: number
+  endsAt: number
+  note: string
+  createdBy?: string
+}
+
+/** What the calendar reads of a maintenance window: when it closes the service. */
+export type MaintenanceSpan = Pick<MaintenanceWindow, 'startsAt' | 'endsAt'>
 export type ServiceStatus = { open: true } | { open: false; reason: ClosureReason; until: number }
 
 interface RuleTimes { reason: CalendarReason; start: string; end: string }
@@ -91,7 +101,7 @@ function byStart(a: Closure, b: Closure): number {
 }
 
 /** R12: every closure with start ≤ toMs and end > fromMs (so, when equal, those containing the moment), by start. */
-export function closuresAround(calendar: ServiceCalendar, fromMs: number, toMs: number, maintenance: readonly MaintenanceWindow[] = []): Closure[] {
+export function closuresAround(calendar: ServiceCalendar, fromMs: number, toMs: number, maintenance: readonly MaintenanceSpan[] = []): Closure[] {
   const found: Closure[] = maintenance.map((w) => ({ reason: 'MAINTENANCE' as const, start: w.startsAt, end: w.endsAt }))
   const lastDay = DateTime.fromMillis(toMs, { zone: JAPAN }).startOf('day')
   // A closure lasts at most 24 h from its day's start, so one reaching fromMs began on its day or the day before.
@@ -102,7 +112,7 @@ export function closuresAround(calendar: ServiceCalendar, fromMs: number, toMs: 
 }
 
 // Closures that touch or overlap are one closure to the customer: follow them to the real reopening.
-function reopeningAfter(calendar: ServiceCalendar, closedAtMs: number, maintenance: readonly MaintenanceWindow[]): number {
+function reopeningAfter(calendar: ServiceCalendar, closedAtMs: number, maintenance: readonly MaintenanceSpan[]): number {
   let until = closedAtMs
   for (;;) {
     const containing = closuresAround(calendar, until, until, maintenance)
@@ -112,7 +122,7 @@ function reopeningAfter(calendar: ServiceCalendar, closedAtMs: number, maintenan
 }
 
 /** R12: open, or closed with the reason of the earliest closure holding atMs and when it really reopens. */
-export function serviceStatusAt(calendar: ServiceCalendar, atMs: number, maintenance: readonly MaintenanceWindow[] = []): ServiceStatus {
+export function serviceStatusAt(calendar: ServiceCalendar, atMs: number, maintenance: readonly MaintenanceSpan[] = []): ServiceStatus {
   const containing = closuresAround(calendar, atMs, atMs, maintenance)
   // Maintenance names the closure only when no calendar rule covers the moment.
   const named = containing.find((c) => c.reason !== 'MAINTENANCE') ?? containing[0]
@@ -124,7 +134,7 @@ export function serviceStatusAt(calendar: ServiceCalendar, atMs: number, mainten
  * R12 with R3: a window [fromMs, fromMs + windowMs) must not be cut by a closure that begins inside it.
  * Only closures starting after fromMs count: whether fromMs itself is closed is serviceStatusAt's answer.
  */
-export function closureStartingWithin(calendar: ServiceCalendar, fromMs: number, windowMs: number, maintenance: readonly MaintenanceWindow[] = []): ServiceStatus {
+export function closureStartingWithin(calendar: ServiceCalendar, fromMs: number, windowMs: number, maintenance: readonly MaintenanceSpan[] = []): ServiceStatus {
   const toMs = fromMs + windowMs
   const first = closuresAround(calendar, fromMs, toMs, maintenance).find((c) => c.start > fromMs && c.start < toMs)
   if (!first) return { open: true }
@@ -140,7 +150,7 @@ export function closureStartingWithin(calendar: ServiceCalendar, fromMs: number,
 export class ClosureSpan {
   readonly closures: readonly Closure[]
 
-  constructor(calendar: ServiceCalendar, readonly from: number, readonly to: number, maintenance: readonly MaintenanceWindow[] = []) {
+  constructor(calendar: ServiceCalendar, readonly from: number, readonly to: number, maintenance: readonly MaintenanceSpan[] = []) {
     this.closures = closuresAround(calendar, from, to, maintenance)
   }
 

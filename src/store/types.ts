@@ -1,3 +1,4 @@
+import type { MaintenanceWindow } from '../domain/calendar.js'
 import type { NumberHealth, NumberState } from '../domain/pool.js'
 import type { CancelReason, Verification, VerificationStatus } from '../domain/verification.js'
 
@@ -124,13 +125,7 @@ export interface DayLock {
   lockedUntil?: number
 }
 
-export interface MaintenanceWindow {
-  id: string
-  startsAt: number
-  endsAt: number
-  note: string
-  createdBy?: string
-}
+export type { MaintenanceWindow } from '../domain/calendar.js'
 
 export interface AuditEntry {
   at: number

@@ -6,7 +6,7 @@ import {
   closuresAround,
   parseServiceCalendar,
   serviceStatusAt,
-  type MaintenanceWindow,
+  type MaintenanceSpan,
   type ServiceStatus,
 } from '../../src/domain/calendar.js'
 import { JAPAN_ZONE } from '../../src/domain/japan.js'
@@ -27,10 +27,10 @@ const wall = (ms: number): string =>
 
 const show = (status: ServiceStatus): string => (status.open ? 'open' : `${status.reason} until ${wall(status.until)}`)
 
-const statusAt = (local: string, maintenance: MaintenanceWindow[] = []): string =>
+const statusAt = (local: string, maintenance: MaintenanceSpan[] = []): string =>
   show(serviceStatusAt(SEED_CALENDAR, jst(local), maintenance))
 
-const planned = (from: string, to: string): MaintenanceWindow => ({ startsAt: jst(from), endsAt: jst(to) })
+const planned = (from: string, to: string): MaintenanceSpan => ({ startsAt: jst(from), endsAt: jst(to) })
 
 describe('serviceStatusAt — seed calendar on real dates (R12)', () => {
   it.each([
@@ -148,7 +148,7 @@ describe('serviceStatusAt — chaining closures that touch or overlap', () => {
 })
 
 describe('closureStartingWithin — a closure beginning inside a new 120 s window', () => {
-  const within = (from: string, maintenance: MaintenanceWindow[] = []): string =>
+  const within = (from: string, maintenance: MaintenanceSpan[] = []): string =>
     show(closureStartingWithin(SEED_CALENDAR, jst(from), 120_000, maintenance))
 
   it('closureStartingWithin — 23:59:00 is refused with DAILY_MIDNIGHT until 00:01', () => {

@@ -1,12 +1,15 @@
 import { Type, type Static } from 'typebox'
+import { NUMBER_HEALTHS, NUMBER_STATES } from '../../domain/pool.js'
 
 // Schemas of the pool, lock and audit routes (CONTRACT.md "/admin"); maintenance has its own.
 
 const Iso = Type.String({ format: 'date-time' })
-const State = Type.Union([Type.Literal('active'), Type.Literal('draining'), Type.Literal('quarantined'), Type.Literal('retired')], {
+const State = Type.Enum(NUMBER_STATES, {
+  type: 'string',
   description: 'active: allocated · draining: not allocated, calls still verify open windows · quarantined: the same, taken out as unhealthy · retired: never matches again',
 })
-const Health = Type.Union([Type.Literal('ok'), Type.Literal('silent'), Type.Literal('answered')], {
+const Health = Type.Enum(NUMBER_HEALTHS, {
+  type: 'string',
   description: 'ok · silent: handed out HEALTH_SILENT_AFTER times in a row without a call arriving · answered: a call was answered (misrouted at the carrier)',
 })
 const Weight = Type.Integer({ minimum: 0, maximum: 1000, description: 'Share of allocation (R2); 0 takes the number out of allocation' })

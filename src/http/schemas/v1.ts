@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox'
+import { STATUSES } from '../../domain/verification.js'
 
 export const CreateBody = Type.Object(
   {
@@ -24,7 +25,7 @@ const Iso = Type.String({ format: 'date-time' })
 export const VerificationBody = Type.Object(
   {
     id: Type.String(),
-    status: Type.Union([Type.Literal('pending'), Type.Literal('verified'), Type.Literal('confirmed'), Type.Literal('expired'), Type.Literal('cancelled')]),
+    status: Type.Enum(STATUSES, { type: 'string' }),
     phoneNumber: Type.Object({ masked: Type.String({ description: 'R1: every digit but the last four is *' }) }),
     verificationNumber: Type.Object({
       e164: Type.String(),
