@@ -1,4 +1,5 @@
 import type { FastifyServerOptions } from 'fastify'
+import { createRequire } from 'node:module'
 import { pino } from 'pino'
 
 // Credentials never reach a log line; phone numbers are masked where they are logged, and
@@ -35,8 +36,13 @@ export interface LogDestination {
   flush(): void
 }
 
-/** stdout, written in the background. */
-export function logDestination(): LogDestination {
+/**
+ * stdout: readable lines on a terminal (pino-pretty), JSON for everything else (a pipe, a file,
+ * a log collector), written in the background.
+ */
+export function logDestination(terminal = Boolean(process.stdout.isTTY)): LogDestination {
+  const pretty = terminal ? prettyStream() : undefined
+  if (pretty) return { stream: pretty, flush() {} }
   const stream = pino.destination({ dest: 1, sync: false, minLength: MIN_LENGTH, periodicFlush: FLUSH_MS })
   return {
     stream,
@@ -48,4 +54,21 @@ export function logDestination(): LogDestination {
       }
     },
   }
+}
+
+type Prettifier = (options: Record<string, unknown>) => pino.DestinationStream
+
+/**
+ * pino-pretty's stream, writing to `destination` (stdout by default) as each line comes: on a
+ * terminal someone is reading. A devDependency, so a production install (npm ci --omit=dev, the
+ * Docker image) has none and logs JSON: then undefined.
+ */
+export function prettyStream(destination?: NodeJS.WritableStream): pino.DestinationStream | undefined {
+  let pretty: Prettifier
+  try {
+    pretty = createRequire(import.meta.url)('pino-pretty') as Prettifier
+  } catch {
+    return undefined
+  }
+  return pretty({ colorize: destination === undefined, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', sync: true, ...(destination ? { destination } : {}) })
 }

@@ -42,8 +42,19 @@ async function main(): Promise<void> {
     else app.log.info({ signal }, 'closing')
     await app.close()
   })
-  await app.listen({ port: config.port, host: config.host })
-  app.log.info({ store: config.store, publicBaseUrl: config.publicBaseUrl }, 'callverify is serving')
+  // fastify's own "listening" line is the first the process writes: it names what to open.
+  await app.listen({ port: config.port, host: config.host, listenTextResolver: () => servingLine(config) })
+}
+
+/** The first log line: where the service is, on which store, and the pages a newcomer opens. */
+export function servingLine(config: Pick<Config, 'publicBaseUrl' | 'store' | 'demo'>): string {
+  const base = config.publicBaseUrl
+  const pages = [
+    ...(config.demo ? [`${base}/demo (the customer's screens)`] : []),
+    `${base}/docs (the API)`,
+    ...(config.store === 'redis' ? [`${base}/admin/queues (the job queues)`] : []),
+  ]
+  return `callverify is serving ${base} on the ${config.store} store: ${pages.join(', ')}`
 }
 
 // Run when started as the program; importable (createStore) by the bench and tests.
