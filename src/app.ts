@@ -67,6 +67,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Store time and verification outcomes are measured at the store boundary (store/timed.ts).
   const instruments = createMetrics(() => store.listNumbers())
   const store = instrumentStore(deps.store, instruments)
+  instruments.tenants.set(new Set(config.apiKeys.map((k) => k.tenant)).size)
   // A request id only ties log lines together: a random prefix per app and a counter, since
   // randomBytes on every request was 4 % of a status poll's CPU (npm run bench).
   const requestIdPrefix = randomToken(6)

@@ -1,21 +1,24 @@
 import fp from 'fastify-plugin'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { isAllocatable } from '../domain/pool.js'
 import type { PoolNumber } from '../store/types.js'
 
 // Every metric the service exports, defined once. No label ever holds a customer's number;
 // pool numbers (ours, not a customer's) may label allocations and calls.
 // readPool feeds the pool health gauge at scrape time: health is shared state, so every
 // instance reports the store's view rather than whatever its own health job last saw.
-export function createMetrics(readPool?: () => Promise<Pick<PoolNumber, 'e164' | 'health' | 'state'>[]>) {
+export function createMetrics(readPool?: () => Promise<Pick<PoolNumber, 'e164' | 'health' | 'state' | 'weight'>[]>) {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry, prefix: 'callverify_process_' })
   const registers = [registry]
+  // Set with the health gauge, from the same read of the pool.
+  const allocatable = new Gauge({ name: 'callverify_pool_allocatable_numbers', help: 'Pool numbers that can be handed out now (active, weight > 0)', registers })
   return {
     registry,
     requests: new Counter({ name: 'callverify_http_requests_total', help: 'HTTP requests by route and status', labelNames: ['route', 'method', 'status'] as const, registers }),
     requestSeconds: new Histogram({ name: 'callverify_http_request_seconds', help: 'HTTP request time by route', labelNames: ['route'] as const, buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5, 15, 35], registers }),
     verifications: new Counter({ name: 'callverify_verifications_total', help: 'Verifications by outcome: created, verified, confirmed, expired, cancelled', labelNames: ['outcome'] as const, registers }),
-    calls: new Counter({ name: 'callverify_calls_total', help: 'Carrier calls by kind: verified, repeat, unmatched, expired, unknown-number, duplicate, withheld, answered, invalid-signature, malformed', labelNames: ['kind'] as const, registers }),
+    calls: new Counter({ name: 'callverify_calls_total', help: 'Carrier calls by kind: verified, repeat, unmatched, expired, unknown-number, duplicate, withheld, malformed, fallback, answered, store-unavailable', labelNames: ['kind'] as const, registers }),
     allocations: new Counter({ name: 'callverify_allocations_total', help: 'Verification numbers handed out, by pool number', labelNames: ['number'] as const, registers }),
     heldCalls: new Gauge({ name: 'callverify_held_calls', help: 'Voice webhooks held ringing right now', registers }),
     storeSeconds: new Histogram({ name: 'callverify_store_seconds', help: 'Store operation time', labelNames: ['operation'] as const, buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 1], registers }),
@@ -28,8 +31,13 @@ export function createMetrics(readPool?: () => Promise<Pick<PoolNumber, 'e164' |
         if (!numbers) return
         this.reset()
         for (const n of numbers) this.set({ number: n.e164, health: n.health, state: n.state }, 1)
+        allocatable.set(numbers.filter(isAllocatable).length)
       },
     }),
+    allocatable,
+    // The pool's sizing rule (deploy/prometheus/alerts.yml): at least 2 allocatable numbers per tenant.
+    tenants: new Gauge({ name: 'callverify_tenants', help: 'Tenants (bank backends) with an API key', registers }),
+    storeUnavailable: new Counter({ name: 'callverify_store_unavailable_total', help: 'Store calls that failed with STORE_UNAVAILABLE, by operation', labelNames: ['operation'] as const, registers }),
     rejectedSignatures: new Counter({ name: 'callverify_webhook_invalid_signatures_total', help: 'Carrier webhooks refused for a bad or missing signature', registers }),
   }
 }

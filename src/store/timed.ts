@@ -12,6 +12,8 @@ import type { Store } from './types.js'
 export interface StoreInstruments {
   storeSeconds: Pick<Histogram<'operation'>, 'observe'>
   verifications: Pick<Counter<'outcome'>, 'inc'>
+  /** Calls the store could not answer (Redis down, hung, read-only): the operators' alert. */
+  storeUnavailable?: Pick<Counter<'operation'>, 'inc'>
 }
 
 // Synchronous members: nothing to time.
@@ -38,6 +40,7 @@ export function instrumentStore(store: Store, instruments: StoreInstruments): St
           // A refusal after a change (confirm after the window expires it first) carries it.
           const finish = (carrier: unknown) => {
             countChanges(instruments, carrier)
+            if ((carrier as { code?: unknown } | null)?.code === 'STORE_UNAVAILABLE') instruments.storeUnavailable?.inc(labels)
             instruments.storeSeconds.observe(labels, (performance.now() - started) / 1000)
           }
           let pending: Promise<unknown>
