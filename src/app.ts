@@ -33,6 +33,11 @@ export interface AppDeps {
   /** The app's clock for service hours (the store judges windows by its own). */
   clock?: () => number
   calendar?: ServiceCalendar
+  /**
+   * Elapsed time in ms from any fixed point, for "how long since": the maintenance cache's age and
+   * the congestion warm-up (default performance.now; tests move it instead of sleeping).
+   */
+  monotonic?: () => number
   /** An extra overload signal for R13 (tests inject congestion with it). */
   congested?: () => boolean
   logger?: FastifyServerOptions['logger']
@@ -94,7 +99,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorate('store', store)
   app.decorate('clock', deps.clock ?? Date.now)
   app.decorate('watch', new StatusWatch(store))
-  app.decorate('gate', new ServiceGate(store, deps.calendar ?? SEED_CALENDAR))
+  app.decorate('gate', new ServiceGate(store, deps.calendar ?? SEED_CALENDAR, deps.monotonic))
   app.decorate('apiKeys', apiKeySet(config.apiKeys))
   app.decorate('adminTokens', adminTokenSet(config.adminTokens))
   app.addHook('onClose', async () => app.watch.close())
@@ -129,7 +134,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(metrics, { metrics: instruments })
   await app.register(jobs)
   // Before the routes: both attach to routes as they are registered.
-  await app.register(pressure, { ...config.pressure, ...(deps.congested ? { congested: deps.congested } : {}) })
+  await app.register(pressure, { ...config.pressure, ...(deps.congested ? { congested: deps.congested } : {}), ...(deps.monotonic ? { monotonic: deps.monotonic } : {}) })
   await app.register(rateLimits)
   await app.register(opsRoutes)
   await app.register(v1Routes, { prefix: '/v1' })

@@ -27,10 +27,12 @@ export class ServiceGate {
   constructor(
     private readonly store: Store,
     readonly calendar: ServiceCalendar,
+    /** Elapsed ms, for the cache's age (AppDeps.monotonic). */
+    private readonly monotonic: () => number = () => performance.now(),
   ) {}
 
   async maintenance(): Promise<MaintenanceWindow[]> {
-    const at = Date.now()
+    const at = this.monotonic()
     if (!this.cached || at - this.cached.at > MAINTENANCE_CACHE_MS) {
       this.cached = { at, windows: await this.store.listMaintenance() }
     }

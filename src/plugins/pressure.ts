@@ -11,6 +11,8 @@ import { CallverifyError } from '../domain/errors.js'
 export interface PressureOptions extends PressureLimits {
   /** One more overload signal, checked every CHECK_INTERVAL_MS (tests flip it to inject pressure). */
   congested?: () => boolean
+  /** Elapsed ms, for the warm-up (AppDeps.monotonic). */
+  monotonic?: () => number
 }
 
 const RETRY_AFTER_SECONDS = 10
@@ -20,10 +22,10 @@ const CHECK_INTERVAL_MS = 50
 const WARM_UP_MS = 2 * SAMPLE_INTERVAL_MS
 
 export default fp<PressureOptions>(async (app, options) => {
-  const { congested } = options
+  const { congested, monotonic = () => performance.now() } = options
   let warmUntil = Infinity
   app.addHook('onReady', async () => {
-    warmUntil = Date.now() + WARM_UP_MS
+    warmUntil = monotonic() + WARM_UP_MS
   })
   await app.register(underPressure, {
     maxEventLoopDelay: options.maxEventLoopDelayMs,
@@ -36,7 +38,7 @@ export default fp<PressureOptions>(async (app, options) => {
     ...(congested ? { healthCheck: async () => !congested(), healthCheckInterval: CHECK_INTERVAL_MS } : {}),
     // Resolving lets the request through; rejecting answers it through the one error handler.
     pressureHandler: async (request, _reply, type) => {
-      if (type !== 'healthCheck' && Date.now() < warmUntil) return
+      if (type !== 'healthCheck' && monotonic() < warmUntil) return
       if (request.routeOptions.url?.startsWith('/v1/')) {
         throw new CallverifyError('CONGESTED', {}, { retryAfterSeconds: RETRY_AFTER_SECONDS })
       }

@@ -121,8 +121,9 @@ describe('/admin/maintenance across instances sharing Redis', () => {
   afterEach(() => instances.close())
 
   it('POST — another instance refuses creates within about a second', async () => {
+    let elapsed = 0 // b's cache clock
     const a = await instances.instance({ deps: ALWAYS_OPEN })
-    const b = await instances.instance({ deps: ALWAYS_OPEN })
+    const b = await instances.instance({ deps: { ...ALWAYS_OPEN, monotonic: () => elapsed } })
     const create = () => b.app.inject({ method: 'POST', url: '/v1/verifications', headers: bearer(API_KEY), payload: { phoneNumber: PHONE } })
     expect((await create()).statusCode).toBe(201) // b has now read (and cached) "no maintenance"
     const added = await a.app.inject({
@@ -130,7 +131,8 @@ describe('/admin/maintenance across instances sharing Redis', () => {
       payload: { startsAt: isoAt(Date.now()), endsAt: isoAt(Date.now() + 600_000) },
     })
     expect(added.statusCode).toBe(201)
-    await new Promise((r) => setTimeout(r, 1100))
+    expect((await create()).statusCode).toBe(201) // b's cached read is still fresh
+    elapsed += 1001
     expect((await create()).json().error.code).toBe('MAINTENANCE')
   })
 })

@@ -71,8 +71,9 @@ describe('congestion (R13) from a blocked event loop', () => {
   afterEach(async () => t?.close())
 
   it('v1 — a loop lagging past MAX_EVENT_LOOP_DELAY_MS answers CONGESTED until a calm sample', async () => {
-    t = await buildTestApp('memory', { env: { MAX_EVENT_LOOP_DELAY_MS: '200' }, startAt: NOON })
-    await new Promise((r) => setTimeout(r, 2100)) // start-up samples are ignored for two seconds
+    let elapsed = 0
+    t = await buildTestApp('memory', { env: { MAX_EVENT_LOOP_DELAY_MS: '200' }, startAt: NOON, deps: { monotonic: () => elapsed } })
+    elapsed += 2000 // start-up samples are ignored for two seconds
     // Sustained lag: every turn of the loop takes 300 ms, as under a flood of work.
     let lagging = true
     const spin = () => {

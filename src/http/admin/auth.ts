@@ -9,7 +9,7 @@ declare module 'fastify' {
   }
 }
 
-/** preHandler for every /admin route: an admin token; an API key here is a 403 (CONTRACT errors). */
+/** onRequest hook of every /admin route: an admin token; an API key here is a 403 (docs/contract.md errors). */
 export async function requireAdmin(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
   const app = request.server
   const token = bearerToken(request)
