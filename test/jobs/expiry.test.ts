@@ -24,8 +24,12 @@ for (const kind of STORE_KINDS) {
     it('expiry — the sweep expires a window nobody polls within one sweep period, published and counted once', async () => {
       t = await buildTestApp(kind, { env: { WINDOW_SECONDS: '1', EXPIRY_SWEEP_MS: '200' } })
       const events: { status: VerificationStatus; at: number }[] = []
-      t.store.onStatus((e) => events.push({ status: e.status, at: Date.now() }))
+      let first = ''
+      t.store.onStatus((e) => {
+        if (e.id === first) events.push({ status: e.status, at: Date.now() })
+      })
       const v = await create(t)
+      first = v.id
       const windowEnds = Date.now() + (Date.parse(v.expiresAt) - (await t.store.now()))
       if (kind === 'memory') t.clock.advance(1000) // the memory store's clock; the sweep's timer is real
       await waitUntil(() => events.length > 0, 3000, 'expired event')
@@ -34,7 +38,12 @@ for (const kind of STORE_KINDS) {
       if (kind === 'redis') expect(events[0]!.at - windowEnds).toBeLessThan(200 + 800)
       expect((await t.store.getLock('demo', '+819012345678')).failures).toBe(1)
       expect((await t.app.inject({ url: `/v1/verifications/${v.id}`, headers: bearer(API_KEY) })).json().status).toBe('expired')
-      await new Promise((r) => setTimeout(r, 450)) // two more sweeps: nothing again
+      // The barrier: a later window, expired by a later sweep; by then the sweeps ran again past the first.
+      const later: string[] = []
+      t.store.onStatus((e) => later.push(`${e.id} ${e.status}`))
+      const next = await create(t, '08011112222')
+      if (kind === 'memory') t.clock.advance(1000)
+      await waitUntil(() => later.includes(`${next.id} expired`), 3000, 'the later expiry')
       expect(events).toHaveLength(1)
     })
 
@@ -61,7 +70,7 @@ for (const kind of STORE_KINDS) {
           ])
           return { id: v.id as string, confirm: confirm.statusCode }
         }))
-      await new Promise((r) => setTimeout(r, 300)) // the scheduled sweeps run too
+      await sweepExpired(t.app.store) // one more sweep after the race: nothing left for it to change
       for (const { id, confirm } of results) {
         const final = (await t.app.inject({ url: `/v1/verifications/${id}`, headers: bearer(API_KEY) })).json().status
         const events = seen.get(id) ?? []
@@ -135,7 +144,9 @@ describe('expiry sweep — the job', () => {
     expect((await queue.getJobSchedulers()).map((s) => [s.key, s.name, s.every])).toEqual([[SWEEP_JOB, SWEEP_JOB, 250]])
     await create(apps[0]!)
     await create(apps[1]!, '08011112222')
-    await new Promise((r) => setTimeout(r, 600))
+    // The barrier: the schedule has run twice more since the creates.
+    const afterCreates = Date.now()
+    await waitUntil(async () => ((await queue.getJobSchedulers())[0]?.next ?? 0) > afterCreates + 500, 5000, 'two more sweeps')
     const jobs = await queue.getJobs(['waiting', 'delayed', 'active', 'completed', 'failed'])
     expect(new Set(jobs.map((j) => j.name))).toEqual(new Set([SWEEP_JOB]))
     expect(await queue.getJobCounts('failed')).toEqual({ failed: 0 })

@@ -48,8 +48,9 @@ for (const [kind, make] of Object.entries(KINDS)) {
       await queue.add('x', { n: 2 }, { jobId: 'same' })
       await waitUntil(() => seen.length >= 1)
       await queue.add('x', { n: 3 }, { jobId: 'same' }) // after completion too
-      await new Promise((r) => setTimeout(r, 200))
-      expect(seen).toEqual([1])
+      await queue.add('x', { n: 99 }, { jobId: 'barrier' }) // added after it: runs after it would have
+      await waitUntil(() => seen.includes(99))
+      expect(seen.filter((n) => n !== 99)).toEqual([1])
     })
 
     it('add — a delayed job runs after its delay, not before', async () => {
@@ -110,7 +111,16 @@ for (const [kind, make] of Object.entries(KINDS)) {
       expect(new Set(runs.map((r) => r.id)).size).toBe(runs.length)
       await queue.close()
       const closedAt = runs.length
-      await new Promise((r) => setTimeout(r, 300))
+      // The barrier: the same schedule on a queue of its own ticks three more times meanwhile.
+      const witness = await make()
+      onTestFinished(async () => {
+        await witness.queue.close()
+        await witness.cleanup()
+      })
+      let ticks = 0
+      witness.queue.work(async () => void ticks++)
+      await witness.queue.repeat('tick', { n: 9 }, 100)
+      await waitUntil(() => ticks >= 3, 3000, 'three witness ticks')
       expect(runs.length).toBe(closedAt)
     })
 
@@ -154,7 +164,7 @@ describe('JobQueue.repeat — once per period', () => {
       await q.repeat('tick', { n: 1 }, 200)
     }
     const started = Date.now()
-    await new Promise((r) => setTimeout(r, 1300))
+    await waitUntil(() => seen.length >= 6, 5000, 'six ticks')
     const elapsed = Date.now() - started
     expect(new Set(seen).size).toBe(seen.length)
     // One schedule: about elapsed / 200 ticks (two would run about twice as many).

@@ -715,8 +715,12 @@ export function storeContract(name: string, factory: StoreFactory): void {
         await vi.waitFor(() => expect(events).toHaveLength(expected.length), { timeout: 3000, interval: 10 })
         expect(events).toEqual(expected)
         unsubscribe()
-        await store.cancelVerification((await create(store, { phoneNumber: phone(2) })).id, 'customer')
-        await new Promise((resolve) => setTimeout(resolve, 100))
+        // The barrier: a listener still subscribed hears the next event; by then the other would have too.
+        const barrier: StatusEvent[] = []
+        store.onStatus((event) => barrier.push(event))
+        const d = await create(store, { phoneNumber: phone(2) })
+        await store.cancelVerification(d.id, 'customer')
+        await vi.waitFor(() => expect(barrier).toEqual([{ id: d.id, status: 'cancelled' }]), { timeout: 3000, interval: 10 })
         expect(events).toHaveLength(expected.length)
       })
     })
