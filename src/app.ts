@@ -1,5 +1,4 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
-import formbody from '@fastify/formbody'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { Config } from './config.js'
@@ -115,7 +114,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     done()
   })
 
-  await app.register(formbody)
   await app.register(swagger, {
     openapi: {
       info: { title: 'callverify', version: PACKAGE_VERSION, description: 'Phone ownership by an unanswered call (CONTRACT.md)' },
@@ -137,7 +135,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(health)
   await app.register(queuesDashboard, { prefix: '/admin/queues' })
   await app.register(webhookRoutes, { prefix: '/webhooks/twilio' })
-  // Screens ③ and ④ for a bank's developers: dev, or DEMO=1 (its simulated calls stay dev-only).
+  // Screens ③ and ④ for a bank's developers: dev only (production refuses DEMO=1).
   if (config.demo) await app.register(demoRoutes, { prefix: '/demo' })
   return app
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { parseServiceCalendar, type ServiceCalendar } from './domain/calendar.js'
 import { normalizePoolNumber } from './domain/phone.js'
@@ -76,10 +77,20 @@ export interface Config {
   /** R3 as an event: how often the expiry sweep expires what is due (src/jobs/expiry.ts). */
   expirySweepMs: number
   production: boolean
-  /** /demo is served in dev, or in production only with DEMO=1. */
+  /** /demo is served in dev only (production refuses DEMO=1), as its own tenant `demo`. */
   demo: boolean
+  /** Bearer token Prometheus scrapes /metrics with; admin tokens are accepted too. */
+  metricsToken?: string
+  /** Start-up warnings (main.ts logs them): settings that work but are risky. */
+  warnings: string[]
   logLevel: string
 }
+
+/** The tenant the dev demo opens its verifications as: never a bank's tenant or key. */
+export const DEMO_TENANT = 'demo'
+
+/** Keys and tokens shorter than this are guessable offline from one captured callback signature. */
+export const MIN_SECRET_LENGTH = 32
 
 export const DEV_DEFAULTS = {
   API_KEYS: 'demo:dev-api-key',
@@ -232,11 +243,17 @@ export function loadConfig(env: Env = process.env): Config {
     sseHeartbeatMs: integer(env, 'SSE_HEARTBEAT_MS', 15_000, 10, 120_000, problems),
     expirySweepMs: integer(env, 'EXPIRY_SWEEP_MS', 1000, 100, 60_000, problems),
     production,
-    demo: !production || env.DEMO === '1',
+    demo: !production,
+    ...(env.METRICS_TOKEN ? { metricsToken: env.METRICS_TOKEN } : {}),
+    warnings: [],
     logLevel: env.LOG_LEVEL || 'info',
   }
   if (config.adminTokens.length === 0) problems.push('ADMIN_TOKENS must name at least one token')
-  if (production) problems.push(...productionProblems(env))
+  if (config.demo && !config.apiKeys.some((k) => k.tenant === DEMO_TENANT)) {
+    // The demo's own tenant, with a key nobody else holds: it never spends a bank's key or limits.
+    config.apiKeys.push({ tenant: DEMO_TENANT, key: randomBytes(32).toString('base64url') })
+  }
+  if (production) problems.push(...productionProblems(env, config))
   if (problems.length > 0) throw new ConfigError(problems)
   return config
 }
@@ -264,7 +281,7 @@ export function loadServiceCalendar(file: string): ServiceCalendar {
 }
 
 /** NODE_ENV=production refuses to start while a credential is missing or still a dev default. */
-function productionProblems(env: Env): string[] {
+function productionProblems(env: Env, config: Config): string[] {
   const problems: string[] = []
   for (const name of ['API_KEYS', 'ADMIN_TOKENS', 'TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN'] as const) {
     const value = env[name]
@@ -274,6 +291,8 @@ function productionProblems(env: Env): string[] {
     }
   }
   if (!env.PUBLIC_BASE_URL) problems.push('PUBLIC_BASE_URL is required in production (the carrier signs requests to it)')
+  // The demo opens verifications for any number without a credential: an open, CSRF-able proxy.
+  if (env.DEMO === '1') problems.push('DEMO=1 is refused in production: /demo opens verifications for any number without a credential (dev only)')
   return problems
 }
 

@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import formbody from '@fastify/formbody'
 import { HeldCalls } from '../carriers/twilio/held.js'
 import { parseStatusParams, parseVoiceParams, type VoiceParams } from '../carriers/twilio/params.js'
 import { verifyTwilioSignature } from '../carriers/twilio/signature.js'
@@ -29,6 +30,9 @@ function errorSummary(error: unknown): { name: string; code?: string } {
 }
 
 export default async function webhookRoutes(app: FastifyInstance): Promise<void> {
+  // Form bodies are parsed only here, where the carrier posts them: nowhere else can a
+  // cross-site HTML form reach a handler (no CORS preflight guards a urlencoded POST).
+  await app.register(formbody)
   const { store, config, metrics } = app
   const held = new HeldCalls(metrics.heldCalls)
   const signed = new WeakSet<FastifyRequest>()
