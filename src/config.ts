@@ -291,6 +291,8 @@ function productionProblems(env: Env, config: Config): string[] {
     }
   }
   if (!env.PUBLIC_BASE_URL) problems.push('PUBLIC_BASE_URL is required in production (the carrier signs requests to it)')
+  // Over http a captured signed webhook is there for anyone on the path to replay.
+  else if (!config.publicBaseUrl.startsWith('https://')) problems.push(`PUBLIC_BASE_URL must be https in production (got "${config.publicBaseUrl}"): webhooks and their signatures would travel in clear`)
   // The demo opens verifications for any number without a credential: an open, CSRF-able proxy.
   if (env.DEMO === '1') problems.push('DEMO=1 is refused in production: /demo opens verifications for any number without a credential (dev only)')
   return problems

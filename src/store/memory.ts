@@ -11,6 +11,7 @@ import type {
   AuditEntry, CallResult, CallStatusInput, CreateVerificationInput, DayLock, Hits, MaintenanceWindow, Outcome,
   PoolNumber, PoolNumberPatch, RateCount, RecordCallInput, StatusEvent, Store, StoreOptions,
 } from './types.js'
+import { CALL_SID_TTL_MS } from './types.js'
 
 // The embedded store: one process, no persistence, an injectable clock. Each method runs as
 // one synchronous step (no await inside), which is what makes it atomic here.
@@ -18,7 +19,6 @@ import type {
 type NumberRecord = Omit<PoolNumber, 'pending' | 'callsToday' | 'outcomesToday'>
 
 const AUDIT_CAP = 1000
-const CALL_SID_TTL_MS = 24 * 3600 * 1000
 
 export interface MemoryStoreOptions extends StoreOptions {
   clock?: () => number

@@ -147,6 +147,13 @@ export interface StatusEvent {
   status: VerificationStatus
 }
 
+/**
+ * How long a carrier call id is remembered, so a captured signed voice webhook replayed later is
+ * a duplicate: longer than R15's 30 days, after which the same customer opens a new window that
+ * the replay would otherwise verify. About 100 bytes per call id in Redis (README "Security").
+ */
+export const CALL_SID_TTL_MS = 35 * 86_400_000
+
 export interface Store {
   readonly kind: 'memory' | 'redis'
 

@@ -10,6 +10,7 @@ import type {
   AuditEntry, CallOutcome, CreateVerificationInput, DayLock, MaintenanceWindow, NumberHealth, NumberState,
   Outcome, PoolNumber, RateCount, StatusEvent, Store, StoreOptions,
 } from '../types.js'
+import { CALL_SID_TTL_MS } from '../types.js'
 import { coalesceWrites, isConnectionError, openRedis, STORE_CONNECTION_OPTIONS, storeUnavailable, waitReady } from './connection.js'
 import { defineScripts } from './scripts.js'
 
@@ -17,7 +18,6 @@ import { defineScripts } from './scripts.js'
 // prefix, windows judged by Redis TIME. Status events cross instances on one pub/sub channel.
 
 const DAY_MS = 86_400_000
-const CALL_SID_TTL_MS = DAY_MS
 const AUDIT_CAP = 1000
 
 export interface RedisStoreOptions extends StoreOptions {
