@@ -96,6 +96,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorate('apiKeys', apiKeySet(config.apiKeys))
   app.decorate('adminTokens', adminTokenSet(config.adminTokens))
   app.addHook('onClose', async () => app.watch.close())
+  app.addHook('onReady', async () => {
+    for (const warning of config.warnings) app.log.warn({ component: 'config' }, warning)
+  })
   if (destination) app.addHook('onClose', async () => destination.flush())
 
   app.setErrorHandler(errorHandler)
