@@ -4,6 +4,7 @@ import type { ServerResponse } from 'node:http'
 import { Type } from 'typebox'
 import { CallverifyError } from '../domain/errors.js'
 import { isTerminal, type VerificationStatus } from '../domain/verification.js'
+import { errorSummary } from '../logging.js'
 import { authorizeReader } from './auth.js'
 import { presentVerification } from './present.js'
 import { BearerAuth, errorResponses } from './schemas/common.js'
@@ -85,7 +86,7 @@ export default async function eventsRoutes(fastify: FastifyInstance): Promise<vo
         clearTimeout(windowTimer)
         windowTimer = setTimeout(send, Math.max(0, v.expiresAt - read.now) + 50)
       }).catch((err: Error) => {
-        request.log.warn({ err: err.message, verificationId: id }, 'event stream ended by a store error')
+        request.log.warn({ err: errorSummary(err), verificationId: id }, 'event stream ended by a store error')
         end()
       })
     }

@@ -11,7 +11,8 @@ import type {
   Outcome, PoolNumber, RateCount, StatusEvent, Store, StoreOptions,
 } from '../types.js'
 import { CALL_SID_TTL_MS } from '../types.js'
-import { coalesceWrites, isConnectionError, openRedis, STORE_CONNECTION_OPTIONS, storeUnavailable, waitReady } from './connection.js'
+import { toStoreError } from '../failure.js'
+import { coalesceWrites, openRedis, STORE_CONNECTION_OPTIONS, waitReady } from './connection.js'
 import { defineScripts } from './scripts.js'
 
 // The production store: every read-and-decide step is one Lua script (lua/), keys under one
@@ -142,7 +143,8 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
 function createStoreOn(redis: Redis, options: RedisStoreOptions, events: EventEmitter, closeSubscriber: () => Promise<void>): Store {
   const common = [options.keyPrefix, options.lockAfterFailures, JAPAN_OFFSET_MS, options.retentionMs] as const
 
-  const storeError = (error: unknown): unknown => (isConnectionError(error) ? storeUnavailable() : error)
+  // No driver error leaves the store: its command's args hold callers' hashes, URLs and Lua sources.
+  const storeError = toStoreError
 
   // A chained catch rather than an async wrapper: one promise fewer on every store call.
   function call<T>(run: () => Promise<T>): Promise<T> {
