@@ -64,7 +64,7 @@ const KEEP_ALIVE_TIMEOUT_MS = 72_000
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config } = deps
   // Store time and verification outcomes are measured at the store boundary (store/timed.ts).
-  const instruments = createMetrics(() => store.listNumbers())
+  const instruments = createMetrics(() => store.summarizePool())
   const store = instrumentStore(deps.store, instruments)
   // A request id only ties log lines together: a random prefix per app and a counter, since
   // randomBytes on every request was 4 % of a status poll's CPU (npm run bench).

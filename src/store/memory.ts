@@ -279,6 +279,14 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
       const now = clock()
       return [...pool.values()].sort((a, b) => a.e164.localeCompare(b.e164)).map((n) => numberView(n, now))
     },
+    async summarizePool() {
+      return [...pool.values()].sort((a, b) => a.e164.localeCompare(b.e164)).map(({ e164, state, health }) => ({ e164, state, health }))
+    },
+    async countActiveNumbers() {
+      let active = 0
+      for (const n of pool.values()) if (n.state === 'active') active++
+      return active
+    },
     async getNumber(e164) {
       const n = pool.get(e164)
       return n ? numberView(n, clock()) : null

@@ -93,6 +93,9 @@ export interface PoolNumber {
   lastOutcome?: { status: string; durationSeconds: number; at: number }
 }
 
+/** A pool number's state and health only: what the health gauge shows, read in one round trip. */
+export type PoolSummary = Pick<PoolNumber, 'e164' | 'state' | 'health'>
+
 export interface PoolNumberPatch {
   state?: NumberState
   weight?: number
@@ -191,6 +194,10 @@ export interface Store {
 
   ensurePoolNumbers(numbers: readonly string[]): Promise<void>
   listNumbers(): Promise<PoolNumber[]>
+  /** Every pool number's state and health, sorted by number, in one round trip (the /metrics gauge). */
+  summarizePool(): Promise<PoolSummary[]>
+  /** How many numbers are active: O(1) (/readyz, the pool sizing warning). */
+  countActiveNumbers(): Promise<number>
   getNumber(e164: string): Promise<PoolNumber | null>
   addNumber(input: { e164: string; weight?: number; label?: string }): Promise<PoolNumber>
   updateNumber(e164: string, patch: PoolNumberPatch, options?: UpdateNumberOptions): Promise<{ before: PoolNumber; after: PoolNumber }>

@@ -89,7 +89,7 @@ for (const kind of STORE_KINDS) {
       expect(dead.lastError).toMatch(/307.*redirects are not followed/)
       expect(dead.host).toMatch(/^127\.0\.0\.1:\d+$/)
       expect(JSON.stringify(dead)).not.toContain('s3cr3t')
-      const metrics = (await t.app.inject({ url: '/metrics' })).body
+      const metrics = (await t.app.inject({ url: '/metrics', headers: bearer(ADMIN_TOKEN) })).body
       expect(metrics).toMatch(/callverify_callbacks_total\{result="retried"\} 2/)
       expect(metrics).toMatch(/callverify_callbacks_total\{result="failed"\} 1/)
     })

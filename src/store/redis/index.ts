@@ -8,7 +8,7 @@ import { openedVerification } from '../allocation.js'
 import { Refusal, refusalError, withChanged } from '../refusals.js'
 import type {
   AuditEntry, CallOutcome, CreateVerificationInput, DayLock, MaintenanceWindow, NumberHealth, NumberState,
-  Outcome, PoolNumber, RateCount, StatusEvent, Store, StoreOptions,
+  Outcome, PoolNumber, PoolSummary, RateCount, StatusEvent, Store, StoreOptions,
 } from '../types.js'
 import { CALL_SID_TTL_MS } from '../types.js'
 import { toStoreError } from '../failure.js'
@@ -287,6 +287,15 @@ function createStoreOn(redis: Redis, options: RedisStoreOptions, events: EventEm
         if (h.e164) views.push(await numberView(h, at))
       }
       return views
+    },
+    async summarizePool() {
+      const flat = await call(() => redis.summarizePool('pool:all', options.keyPrefix))
+      const numbers: PoolSummary[] = []
+      for (let i = 0; i < flat.length; i += 3) numbers.push({ e164: flat[i]!, state: flat[i + 1] as NumberState, health: flat[i + 2] as NumberHealth })
+      return numbers
+    },
+    async countActiveNumbers() {
+      return call(() => redis.hlen('pool:active'))
     },
     async getNumber(e164) {
       const h = await call(() => redis.hgetall(`pool:n:${e164}`))
