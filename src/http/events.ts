@@ -81,7 +81,7 @@ export default async function eventsRoutes(fastify: FastifyInstance): Promise<vo
     try {
       const found = await app.store.getVerification(id)
       if (!found) throw new CallverifyError('NOT_FOUND')
-      authorizeReader(request, app.apiKeys, found.verification)
+      authorizeReader(request, app.apiKeys, found.verification, true) // ?token=: EventSource sends no headers
       // An EventSource reconnects after a stream ends; 204 tells it the story is over (the
       // last event it saw, by id, is already this terminal status).
       if (isTerminal(found.verification.status) && request.headers['last-event-id'] === found.verification.status) {

@@ -49,7 +49,7 @@ function registeredNumber(body: unknown): string | undefined {
   }
 }
 
-/** IPv4 as it comes; IPv6 as @fastify/rate-limit normalises it (its /56 subnet, mapped IPv4). */
+/** IPv4 as it comes; IPv6 as @fastify/rate-limit normalises it: its /64 subnet (one customer's LAN), a mapped IPv4 as IPv4. */
 export const addressKey = (ip: string): string => (isIPv4(ip) ? ip : normalizeIP(ip))
 
 /** A callback hook's end: at once when the count went to a store step, else when it is taken. */
