@@ -15,6 +15,7 @@ import queuesDashboard from './http/admin/queues.js'
 import { instrumentStore } from './store/timed.js'
 import pressure from './plugins/pressure.js'
 import rateLimits from './plugins/ratelimit.js'
+import poolSize from './plugins/poolsize.js'
 import { ErrorBody } from './http/schemas/common.js'
 import v1Routes from './http/v1.js'
 import eventsRoutes from './http/events.js'
@@ -131,6 +132,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Before the routes: both attach to routes as they are registered.
   await app.register(pressure, { ...config.pressure, ...(deps.congested ? { congested: deps.congested } : {}) })
   await app.register(rateLimits)
+  await app.register(poolSize)
   await app.register(opsRoutes)
   await app.register(v1Routes, { prefix: '/v1' })
   await app.register(eventsRoutes, { prefix: '/v1' })

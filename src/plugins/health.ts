@@ -33,6 +33,7 @@ export default fp(async (app) => {
     for (const number of report.answered) {
       log.warn({ number }, 'pool number answered a call and is quarantined: fix its voice URL at the carrier, then set it active')
     }
+    if (report.answered.length > 0) await app.checkPoolSize('health check: answered numbers quarantined')
     return report
   }
 
