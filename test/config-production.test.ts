@@ -1,22 +1,12 @@
 import { spawnSync } from 'node:child_process'
 import { Writable } from 'node:stream'
 import { afterEach, describe, expect, it } from 'vitest'
-import { ConfigError, loadConfig } from '../src/config.js'
 import { buildTestApp, type TestApp } from './support/app.js'
-import { PRODUCTION_ENV } from './support/production.js'
+import { configProblems as problems, PRODUCTION_ENV } from './support/production.js'
 
 // Issue 14 item 6: NODE_ENV=production refuses to start, naming each variable, while a secret is
 // short or shared, the pool is the dev one, or the store is memory; TRUST_PROXY=true warns.
 
-function problems(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env)
-    return []
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems
-    throw error
-  }
-}
 
 const LONG = (c: string) => c.repeat(32)
 

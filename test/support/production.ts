@@ -1,3 +1,4 @@
+import { ConfigError, loadConfig } from '../../src/config.js'
 import { redisUrl } from './redis.js'
 
 // An environment NODE_ENV=production accepts (README "Security"): every credential set and long,
@@ -14,4 +15,15 @@ export const PRODUCTION_ENV: Record<string, string> = {
   PUBLIC_BASE_URL: 'https://callverify.example',
   POOL_NUMBERS: '+81120000001,+81120000002,+81120000003',
   REDIS_URL: redisUrl(),
+}
+
+/** What loadConfig refuses in `env`, one line a problem ([] when it starts). */
+export function configProblems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env)
+    return []
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems
+    throw error
+  }
 }
