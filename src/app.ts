@@ -1,5 +1,4 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
-import formbody from '@fastify/formbody'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { Config } from './config.js'
@@ -16,6 +15,7 @@ import queuesDashboard from './http/admin/queues.js'
 import { instrumentStore } from './store/timed.js'
 import pressure from './plugins/pressure.js'
 import rateLimits from './plugins/ratelimit.js'
+import poolSize from './plugins/poolsize.js'
 import { ErrorBody } from './http/schemas/common.js'
 import v1Routes from './http/v1.js'
 import eventsRoutes from './http/events.js'
@@ -70,7 +70,7 @@ const KEEP_ALIVE_TIMEOUT_MS = 72_000
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config } = deps
   // Store time and verification outcomes are measured at the store boundary (store/timed.ts).
-  const instruments = createMetrics(() => store.listNumbers())
+  const instruments = createMetrics(() => store.summarizePool())
   const store = instrumentStore(deps.store, instruments)
   instruments.tenants.set(new Set(config.apiKeys.map((k) => k.tenant)).size)
   // A request id only ties log lines together: a random prefix per app and a counter, since
@@ -103,6 +103,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorate('apiKeys', apiKeySet(config.apiKeys))
   app.decorate('adminTokens', adminTokenSet(config.adminTokens))
   app.addHook('onClose', async () => app.watch.close())
+  app.addHook('onReady', async () => {
+    for (const warning of config.warnings) app.log.warn({ component: 'config' }, warning)
+  })
   if (destination) app.addHook('onClose', async () => destination.flush())
 
   app.setErrorHandler(errorHandler)
@@ -121,7 +124,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     done()
   })
 
-  await app.register(formbody)
   await app.register(swagger, {
     openapi: {
       info: { title: 'callverify', version: PACKAGE_VERSION, description: 'Phone ownership by an unanswered call (docs/contract.md)' },
@@ -136,6 +138,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Before the routes: both attach to routes as they are registered.
   await app.register(pressure, { ...config.pressure, ...(deps.congested ? { congested: deps.congested } : {}), ...(deps.monotonic ? { monotonic: deps.monotonic } : {}) })
   await app.register(rateLimits)
+  await app.register(poolSize)
   await app.register(opsRoutes)
   await app.register(v1Routes, { prefix: '/v1' })
   await app.register(eventsRoutes, { prefix: '/v1' })
@@ -143,7 +146,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(health)
   await app.register(queuesDashboard, { prefix: '/admin/queues' })
   await app.register(webhookRoutes, { prefix: '/webhooks/twilio' })
-  // Screens ③ and ④ for a bank's developers: dev, or DEMO=1 (its simulated calls stay dev-only).
+  // Screens ③ and ④ for a bank's developers: dev only (production refuses DEMO=1).
   if (config.demo) await app.register(demoRoutes, { prefix: '/demo' })
   return app
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { parseServiceCalendar, type ServiceCalendar } from './domain/calendar.js'
 import { normalizePoolNumber } from './domain/phone.js'
@@ -77,10 +78,20 @@ export interface Config {
   /** R3 as an event: how often the expiry sweep expires what is due (src/jobs/expiry.ts). */
   expirySweepMs: number
   production: boolean
-  /** /demo is served in dev, or in production only with DEMO=1. */
+  /** /demo is served in dev only (production refuses DEMO=1), as its own tenant `demo`. */
   demo: boolean
+  /** Bearer token Prometheus scrapes /metrics with; admin tokens are accepted too. */
+  metricsToken?: string
+  /** Start-up warnings (main.ts logs them): settings that work but are risky. */
+  warnings: string[]
   logLevel: string
 }
+
+/** The tenant the dev demo opens its verifications as: never a bank's tenant or key. */
+export const DEMO_TENANT = 'demo'
+
+/** Keys and tokens shorter than this are guessable offline from one captured callback signature. */
+export const MIN_SECRET_LENGTH = 32
 
 export const DEV_DEFAULTS = {
   API_KEYS: 'demo:dev-api-key',
@@ -233,11 +244,17 @@ export function loadConfig(env: Env = process.env): Config {
     sseHeartbeatMs: integer(env, 'SSE_HEARTBEAT_MS', 15_000, 10, 120_000, problems),
     expirySweepMs: integer(env, 'EXPIRY_SWEEP_MS', 1000, 100, 60_000, problems),
     production,
-    demo: !production || env.DEMO === '1',
+    demo: !production,
+    ...(env.METRICS_TOKEN ? { metricsToken: env.METRICS_TOKEN } : {}),
+    warnings: configWarnings(env),
     logLevel: env.LOG_LEVEL || 'info',
   }
   if (config.adminTokens.length === 0) problems.push('ADMIN_TOKENS must name at least one token')
-  if (production) problems.push(...productionProblems(env))
+  if (config.demo && !config.apiKeys.some((k) => k.tenant === DEMO_TENANT)) {
+    // The demo's own tenant, with a key nobody else holds: it never spends a bank's key or limits.
+    config.apiKeys.push({ tenant: DEMO_TENANT, key: randomBytes(32).toString('base64url') })
+  }
+  if (production) problems.push(...productionProblems(env, config))
   if (problems.length > 0) throw new ConfigError(problems)
   return config
 }
@@ -265,7 +282,7 @@ export function loadServiceCalendar(file: string): ServiceCalendar {
 }
 
 /** NODE_ENV=production refuses to start while a credential is missing or still a dev default. */
-function productionProblems(env: Env): string[] {
+function productionProblems(env: Env, config: Config): string[] {
   const problems: string[] = []
   for (const name of ['API_KEYS', 'ADMIN_TOKENS', 'TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN'] as const) {
     const value = env[name]
@@ -275,7 +292,45 @@ function productionProblems(env: Env): string[] {
     }
   }
   if (!env.PUBLIC_BASE_URL) problems.push('PUBLIC_BASE_URL is required in production (the carrier signs requests to it)')
+  // Over http a captured signed webhook is there for anyone on the path to replay.
+  else if (!config.publicBaseUrl.startsWith('https://')) problems.push(`PUBLIC_BASE_URL must be https in production (got "${config.publicBaseUrl}"): webhooks and their signatures would travel in clear`)
+  problems.push(...secretProblems(config))
+  if (!env.POOL_NUMBERS) problems.push('POOL_NUMBERS is required in production: the dev numbers are not yours, and customers would dial them (then be locked, B84)')
+  if (config.store === 'memory') problems.push('STORE=memory is refused in production: one process, nothing survives a restart, no limit holds across instances; set REDIS_URL or REDIS_SENTINELS')
+  // The demo opens verifications for any number without a credential: an open, CSRF-able proxy.
+  if (env.DEMO === '1') problems.push('DEMO=1 is refused in production: /demo opens verifications for any number without a credential (dev only)')
   return problems
+}
+
+/**
+ * Production secrets: long enough not to be guessed offline (an API key keys the callback HMAC,
+ * so one captured callback is a test for every guess), and one secret never serves two holders
+ * (SecretSet would pick the first: a bank would act as another). Named, never printed.
+ */
+function secretProblems(config: Config): string[] {
+  const problems: string[] = []
+  const holders = [
+    ...config.apiKeys.map((k) => ({ variable: 'API_KEYS', who: `the key of tenant "${k.tenant}"`, secret: k.key })),
+    ...config.adminTokens.map((t) => ({ variable: 'ADMIN_TOKENS', who: `the token "${t.name}"`, secret: t.token })),
+    ...(config.metricsToken ? [{ variable: 'METRICS_TOKEN', who: 'the token', secret: config.metricsToken }] : []),
+  ]
+  const seen = new Map<string, (typeof holders)[number]>()
+  for (const holder of holders) {
+    if (holder.secret.length < MIN_SECRET_LENGTH) {
+      problems.push(`${holder.variable}: ${holder.who} is shorter than ${MIN_SECRET_LENGTH} characters (${holder.secret.length}); production needs at least ${MIN_SECRET_LENGTH} random ones (openssl rand -base64 32)`)
+    }
+    const first = seen.get(holder.secret)
+    if (first) problems.push(`${holder.variable}: ${holder.who} is the same secret as ${first.who} (${first.variable}); each holder needs its own`)
+    else seen.set(holder.secret, holder)
+  }
+  return problems
+}
+
+/** Settings that work but weaken something; main.ts logs each at start (README "Security"). */
+export function configWarnings(env: Env): string[] {
+  return env.TRUST_PROXY === 'true'
+    ? ['TRUST_PROXY=true trusts the leftmost X-Forwarded-For, which any client can write: the per-address limits can be bypassed. Set the number of proxies in front (TRUST_PROXY=1) or their addresses']
+    : []
 }
 
 /** How long a failing callback keeps being retried (the queues wait by the same cappedBackoffMs). */

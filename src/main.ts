@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url'
 import { buildApp } from './app.js'
 import { ConfigError, loadConfig, loadServiceCalendar, type Config } from './config.js'
 import { SEED_CALENDAR, type ServiceCalendar } from './domain/calendar.js'
+import { errorSummary } from './logging.js'
 import { createMemoryStore } from './store/memory.js'
 import { createRedisStore } from './store/redis/index.js'
 import type { Store } from './store/types.js'
@@ -38,7 +39,7 @@ async function main(): Promise<void> {
   const app = await buildApp({ config, store, calendar })
   app.addHook('onClose', async () => store.close())
   closeWithGrace({ delay: 15_000 }, async ({ signal, err }) => {
-    if (err) app.log.error({ err }, 'closing after an error')
+    if (err) app.log.error({ err: errorSummary(err) }, 'closing after an error')
     else app.log.info({ signal }, 'closing')
     await app.close()
   })

@@ -58,7 +58,7 @@ export function bearerToken(request: FastifyRequest): string | undefined {
   return /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1]
 }
 
-/** The Bearer header, or `?token=` where a browser cannot send headers (EventSource, the queues dashboard). */
+/** The Bearer header, or `?token=` where a browser cannot send headers (the events route, the queues dashboard). */
 export function headerOrQueryToken(request: FastifyRequest): string | undefined {
   const header = bearerToken(request)
   if (header !== undefined) return header
@@ -118,9 +118,13 @@ export function adminTokenSet(tokens: AdminToken[]): SecretSet {
   return new SecretSet(tokens.map((t) => ({ name: t.name, secret: t.token })))
 }
 
-/** Whether the request carries this verification's own poll token (header, or ?token= for EventSource). */
-export function holdsPollToken(request: FastifyRequest, v: { pollTokenHash: string }): boolean {
-  return sameDigest(headerOrQueryDigest(request), Buffer.from(v.pollTokenHash, 'hex'))
+/**
+ * Whether the request carries this verification's own poll token: as its Bearer header, or as
+ * `?token=` where the route says so (events only: EventSource cannot send headers, and a token
+ * in a URL ends up in logs and history, so nowhere else takes one).
+ */
+export function holdsPollToken(request: FastifyRequest, v: { pollTokenHash: string }, inQuery = false): boolean {
+  return sameDigest(inQuery ? headerOrQueryDigest(request) : bearerDigest(request), Buffer.from(v.pollTokenHash, 'hex'))
 }
 
 /** The tenant whose API key the request presents as its Bearer token, if it presents one. */
@@ -129,14 +133,14 @@ export function apiKeyTenant(request: FastifyRequest, apiKeys: SecretSet): strin
 }
 
 /** Reading a verification: the owning tenant's API key, or its poll token. Another tenant's is a 404. */
-export function authorizeReader(request: FastifyRequest, apiKeys: SecretSet, v: { tenant: string; pollTokenHash: string }): void {
+export function authorizeReader(request: FastifyRequest, apiKeys: SecretSet, v: { tenant: string; pollTokenHash: string }, tokenInQuery = false): void {
   const tenant = apiKeyTenant(request, apiKeys)
   if (tenant !== undefined) {
     if (tenant !== v.tenant) throw new CallverifyError('NOT_FOUND')
     request.tenant = tenant
     return
   }
-  if (!holdsPollToken(request, v)) throw unauthorized()
+  if (!holdsPollToken(request, v, tokenInQuery)) throw unauthorized()
 }
 
 export function unauthorized(): CallverifyError {

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { CallverifyError, INTERNAL_ERROR, INTERNAL_ERROR_CODE } from '../domain/errors.js'
+import { errorSummary } from '../logging.js'
 
 // The one error handler (fastify/demo): contract errors as they are; schema and framework
 // errors as INVALID_REQUEST in the contract's shape; anything else a fixed 500 text, with the
@@ -31,8 +32,12 @@ export function toContractError(error: FastifyError | Error): CallverifyError | 
 
 export function errorHandler(this: FastifyInstance, error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const contract = toContractError(error)
-  if (contract) return sendError(reply, contract)
-  request.log.error({ err: error }, 'unhandled error')
+  if (contract) {
+    // Ops learn why the store refused (OOM, READONLY, …) from the log, never the client.
+    if (contract.code === 'STORE_UNAVAILABLE') request.log.warn({ err: errorSummary(contract) }, 'store unavailable')
+    return sendError(reply, contract)
+  }
+  request.log.error({ err: errorSummary(error) }, 'unhandled error')
   return reply
     .code(INTERNAL_ERROR.status)
     .send({ error: { code: INTERNAL_ERROR_CODE, message: INTERNAL_ERROR.message, messageJa: INTERNAL_ERROR.messageJa } })

@@ -4,6 +4,8 @@ import type { ServerResponse } from 'node:http'
 import { Type } from 'typebox'
 import { CallverifyError } from '../domain/errors.js'
 import { isTerminal, type VerificationStatus } from '../domain/verification.js'
+import { errorSummary } from '../logging.js'
+import { addressKey } from '../plugins/ratelimit.js'
 import { authorizeReader } from './auth.js'
 import { presentVerification } from './present.js'
 import { BearerAuth, errorResponses } from './schemas/common.js'
@@ -14,9 +16,39 @@ import { IdParams } from './schemas/v1.js'
 // (app.watch, fed by the store's status events from every instance), re-reads the
 // verification on each event, and ends after a terminal status.
 
+// CONTRACT: at most 5 open streams per verification and 50 per client address (per instance:
+// what a stream holds is this instance's socket and timers).
+const PER_VERIFICATION = 5
+const PER_ADDRESS = 50
+
+/** Open streams counted by a key; a slot is taken before the store is read, so a burst cannot pass. */
+class Slots {
+  private readonly taken = new Map<string, number>()
+  constructor(private readonly max: number) {}
+
+  take(key: string): boolean {
+    const n = this.taken.get(key) ?? 0
+    if (n >= this.max) return false
+    this.taken.set(key, n + 1)
+    return true
+  }
+
+  release(key: string): void {
+    const n = (this.taken.get(key) ?? 1) - 1
+    if (n <= 0) this.taken.delete(key)
+    else this.taken.set(key, n)
+  }
+}
+
+function tooManyStreams(message: string): CallverifyError {
+  return new CallverifyError('TOO_MANY_REQUESTS', {}, { message: `${message}: close one first`, retryAfterSeconds: 5 })
+}
+
 export default async function eventsRoutes(fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
   const open = new Set<ServerResponse>()
+  const byVerification = new Slots(PER_VERIFICATION)
+  const byAddress = new Slots(PER_ADDRESS)
   // Streams never end by themselves before the window does: end them so close() can finish.
   app.addHook('preClose', async () => {
     for (const res of open) res.end()
@@ -36,13 +68,29 @@ export default async function eventsRoutes(fastify: FastifyInstance): Promise<vo
   }, async (request, reply) => {
     const { id } = request.params
     request.verificationId = id
-    const found = await app.store.getVerification(id)
-    if (!found) throw new CallverifyError('NOT_FOUND')
-    authorizeReader(request, app.apiKeys, found.verification)
-    // An EventSource reconnects after a stream ends; 204 tells it the story is over (the
-    // last event it saw, by id, is already this terminal status).
-    if (isTerminal(found.verification.status) && request.headers['last-event-id'] === found.verification.status) {
-      return reply.code(204).send(null)
+    const address = addressKey(request.ip)
+    if (!byAddress.take(address)) throw tooManyStreams(`${PER_ADDRESS} event streams are open from this address`)
+    if (!byVerification.take(id)) {
+      byAddress.release(address)
+      throw tooManyStreams(`${PER_VERIFICATION} event streams are open for this verification`)
+    }
+    const release = () => {
+      byAddress.release(address)
+      byVerification.release(id)
+    }
+    try {
+      const found = await app.store.getVerification(id)
+      if (!found) throw new CallverifyError('NOT_FOUND')
+      authorizeReader(request, app.apiKeys, found.verification, true) // ?token=: EventSource sends no headers
+      // An EventSource reconnects after a stream ends; 204 tells it the story is over (the
+      // last event it saw, by id, is already this terminal status).
+      if (isTerminal(found.verification.status) && request.headers['last-event-id'] === found.verification.status) {
+        release()
+        return reply.code(204).send(null)
+      }
+    } catch (error) {
+      release()
+      throw error
     }
 
     reply.hijack()
@@ -65,6 +113,7 @@ export default async function eventsRoutes(fastify: FastifyInstance): Promise<vo
       clearInterval(heartbeat)
       clearTimeout(windowTimer)
       open.delete(res)
+      release()
       res.end()
     }
 
@@ -85,7 +134,7 @@ export default async function eventsRoutes(fastify: FastifyInstance): Promise<vo
         clearTimeout(windowTimer)
         windowTimer = setTimeout(send, Math.max(0, v.expiresAt - read.now) + 50)
       }).catch((err: Error) => {
-        request.log.warn({ err: err.message, verificationId: id }, 'event stream ended by a store error')
+        request.log.warn({ err: errorSummary(err), verificationId: id }, 'event stream ended by a store error')
         end()
       })
     }

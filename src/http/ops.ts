@@ -4,7 +4,25 @@ import { CallverifyError } from '../domain/errors.js'
 import { errorResponses } from './schemas/common.js'
 
 // Running it in production: liveness, readiness and the OpenAPI document.
+
+/** How old the active count /readyz answers with may be: probes come often, from every balancer. */
+export const READY_CACHE_MS = 1000
+
 export default async function opsRoutes(app: FastifyInstance): Promise<void> {
+  // One O(1) store call (it proves the store answers too) at most once a second, however
+  // many probes come; one in flight is shared. A failure is not kept: the next probe asks again.
+  let cached: { at: number; active: Promise<number> } | undefined
+  function activeNumbers(): Promise<number> {
+    const now = Date.now()
+    if (cached && now - cached.at < READY_CACHE_MS) return cached.active
+    const entry = { at: now, active: app.store.countActiveNumbers() }
+    cached = entry
+    entry.active.catch(() => {
+      if (cached === entry) cached = undefined
+    })
+    return entry.active
+  }
+
   app.get('/healthz', {
     schema: { tags: ['ops'], summary: 'Alive', response: { 200: Type.Object({ status: Type.Literal('ok') }) } },
   }, async () => ({ status: 'ok' as const }))
@@ -15,8 +33,7 @@ export default async function opsRoutes(app: FastifyInstance): Promise<void> {
       response: { 200: Type.Object({ status: Type.Literal('ready'), activeNumbers: Type.Integer() }), ...errorResponses(503) },
     },
   }, async () => {
-    await app.store.ping()
-    const active = (await app.store.listNumbers()).filter((n) => n.state === 'active').length
+    const active = await activeNumbers()
     if (active === 0) throw new CallverifyError('POOL_EXHAUSTED', {}, { message: 'No active verification number', retryAfterSeconds: 5 })
     return { status: 'ready' as const, activeNumbers: active }
   })

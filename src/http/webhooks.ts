@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import formbody from '@fastify/formbody'
 import { HeldCalls } from '../carriers/twilio/held.js'
 import { parseStatusParams, parseVoiceParams, type VoiceParams } from '../carriers/twilio/params.js'
 import { verifyTwilioSignature } from '../carriers/twilio/signature.js'
@@ -6,6 +7,7 @@ import { REJECT_BUSY_TWIML, TWIML_CONTENT_TYPE } from '../carriers/twilio/twiml.
 import { CallverifyError } from '../domain/errors.js'
 import { isWithheldCaller, maskPhoneNumber, normalizeCaller } from '../domain/phone.js'
 import { errorHandler, sendError } from './errors.js'
+import { errorSummary } from '../logging.js'
 import { FallbackSchema, StatusSchema, VoiceSchema } from './schemas/webhooks.js'
 
 // The carrier (CONTRACT.md "/webhooks/twilio"). Once a request is signed, the voice and
@@ -22,13 +24,10 @@ function reject(reply: FastifyReply): FastifyReply {
   return reply.code(200).type(TWIML_CONTENT_TYPE).send(REJECT_BUSY_TWIML)
 }
 
-/** Never the error object itself: an ioredis error carries its command, keys with a caller in them. */
-function errorSummary(error: unknown): { name: string; code?: string } {
-  const e = error as { name?: string; code?: unknown }
-  return { name: e?.name ?? 'Error', ...(typeof e?.code === 'string' ? { code: e.code } : {}) }
-}
-
 export default async function webhookRoutes(app: FastifyInstance): Promise<void> {
+  // Form bodies are parsed only here, where the carrier posts them: nowhere else can a
+  // cross-site HTML form reach a handler (no CORS preflight guards a urlencoded POST).
+  await app.register(formbody)
   const { store, config, metrics } = app
   const held = new HeldCalls(metrics.heldCalls)
   const signed = new WeakSet<FastifyRequest>()

@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify'
+import { errorSummary } from '../logging.js'
 import type { Store } from '../store/types.js'
 import type { JobHandler } from './queue.js'
 
@@ -39,7 +40,7 @@ export function expiryHandler(store: Store, log: FastifyBaseLogger): JobHandler<
       if (expired > 0) log.debug({ expired }, 'expiry sweep')
     } catch (error) {
       // The next tick tries again; expiry is late by a period meanwhile (reads still expire).
-      log.warn({ err: (error as Error).message }, 'expiry sweep failed')
+      log.warn({ err: errorSummary(error) }, 'expiry sweep failed')
       throw error
     }
   }

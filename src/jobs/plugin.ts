@@ -1,4 +1,5 @@
 import fp from 'fastify-plugin'
+import { errorSummary } from '../logging.js'
 import { createBullQueue } from './bullmq.js'
 import { callbackFor, callbackHandler, callbackJobOptions, type CallbackJob } from './callbacks.js'
 import { expiryHandler, SWEEP_JOB, type ExpiryJob } from './expiry.js'
@@ -29,7 +30,7 @@ export default fp(async (app) => {
     return createBullQueue<T>(name, {
       url: config.redis,
       prefix: `${config.keyPrefix}bull`,
-      onError: (err) => log.warn({ err: err.message, queue: name }, 'queue connection error'),
+      onError: (err) => log.warn({ err: errorSummary(err), queue: name }, 'queue connection error'),
     })
   }
   const jobs: Jobs = { callbacks: queue<CallbackJob>('callbacks'), expiry: queue<ExpiryJob>('expiry') }
@@ -50,7 +51,7 @@ export default fp(async (app) => {
         const job = await callbackFor(store, event)
         if (job) await jobs.callbacks.add('callback', job, callbackJobOptions(config.callbacks, job.eventId))
       })
-      .catch((err: Error) => log.error({ err: err.message, verificationId: event.id, status: event.status }, 'callback not enqueued'))
+      .catch((err: Error) => log.error({ err: errorSummary(err), verificationId: event.id, status: event.status }, 'callback not enqueued'))
   })
 
   const depth = setInterval(() => {

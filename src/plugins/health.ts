@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin'
 import type { Queue } from 'bullmq'
 import { checkPoolHealth, startHealthScheduler, type HealthReport } from '../jobs/health.js'
+import { errorSummary } from '../logging.js'
 
 // Runs the pool health job (src/jobs/health.ts) every HEALTH_INTERVAL_SECONDS: a BullMQ job
 // scheduler in Redis mode (once per period across all instances), an unref'd timer in memory
@@ -32,6 +33,7 @@ export default fp(async (app) => {
     for (const number of report.answered) {
       log.warn({ number }, 'pool number answered a call and is quarantined: fix its voice URL at the carrier, then set it active')
     }
+    if (report.answered.length > 0) await app.checkPoolSize('health check: answered numbers quarantined')
     return report
   }
 
@@ -40,13 +42,13 @@ export default fp(async (app) => {
   if (config.store === 'redis') {
     const scheduler = await startHealthScheduler({
       url: config.redis, prefix: `${config.keyPrefix}bull`, everyMs, run,
-      onError: (err) => log.warn({ err: err.message }, 'pool health job or its connection failed'),
+      onError: (err) => log.warn({ err: errorSummary(err) }, 'pool health job or its connection failed'),
     })
     health.queue = scheduler.queue
     app.addHook('onClose', async () => scheduler.close())
   } else {
     const timer = setInterval(() => {
-      run().catch((err: Error) => log.error({ err: err.message }, 'pool health check failed'))
+      run().catch((err: Error) => log.error({ err: errorSummary(err) }, 'pool health check failed'))
     }, everyMs).unref()
     app.addHook('onClose', async () => clearInterval(timer))
   }

@@ -1,13 +1,19 @@
 import fp from 'fastify-plugin'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { CallverifyError } from '../domain/errors.js'
 import { isAllocatable } from '../domain/pool.js'
-import type { PoolNumber } from '../store/types.js'
+import { bearerDigest, SecretSet } from '../http/auth.js'
+import { BearerAuth, errorResponses } from '../http/schemas/common.js'
+import type { PoolSummary } from '../store/types.js'
 
 // Every metric the service exports, defined once. No label ever holds a customer's number;
 // pool numbers (ours, not a customer's) may label allocations and calls.
 // readPool feeds the pool health gauge at scrape time: health is shared state, so every
-// instance reports the store's view rather than whatever its own health job last saw.
-export function createMetrics(readPool?: () => Promise<Pick<PoolNumber, 'e164' | 'health' | 'state' | 'weight'>[]>) {
+// instance reports the store's view rather than whatever its own health job last saw; it is
+// one round trip (store.summarizePool), however large the pool.
+// /metrics tells outcomes (verified, expired …) that no caller may learn: a bearer token only,
+// METRICS_TOKEN or an admin token, in dev as in production.
+export function createMetrics(readPool?: () => Promise<PoolSummary[]>) {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry, prefix: 'callverify_process_' })
   const registers = [registry]
@@ -51,9 +57,21 @@ declare module 'fastify' {
 }
 
 export default fp<{ metrics?: Metrics }>(async (app, options) => {
-  const metrics = options.metrics ?? createMetrics(() => app.store.listNumbers())
+  const metrics = options.metrics ?? createMetrics(() => app.store.summarizePool())
   app.decorate('metrics', metrics)
-  app.get('/metrics', { schema: { tags: ['ops'], summary: 'Prometheus metrics' } }, async (_request, reply) => {
+  const scrapers = new SecretSet([
+    ...app.config.adminTokens.map((t) => ({ name: t.name, secret: t.token })),
+    ...(app.config.metricsToken ? [{ name: 'metrics', secret: app.config.metricsToken }] : []),
+  ])
+  app.get('/metrics', {
+    schema: { tags: ['ops'], summary: 'Prometheus metrics (Bearer METRICS_TOKEN or an admin token)', security: BearerAuth, response: errorResponses(401, 403) },
+    onRequest: async (request) => {
+      const digest = bearerDigest(request)
+      if (scrapers.matchDigest(digest) !== undefined) return
+      if (app.apiKeys.matchDigest(digest) !== undefined) throw new CallverifyError('FORBIDDEN', {}, { message: 'An API key cannot read /metrics: use METRICS_TOKEN or an admin token' })
+      throw new CallverifyError('UNAUTHORIZED', {}, { message: 'Send Authorization: Bearer <METRICS_TOKEN or an admin token>' })
+    },
+  }, async (_request, reply) => {
     reply.type(metrics.registry.contentType)
     return metrics.registry.metrics()
   })

@@ -9,8 +9,8 @@ import { apiKeyTenant, sha256Text } from '../http/auth.js'
 import type { RateCount } from '../store/types.js'
 
 // CONTRACT 429 TOO_MANY_REQUESTS: per API key on every /v1 call a backend makes, per tenant and
-// phone number on create, per client address on poll and events when no API key is presented
-// (the frontend's poll token). In Redis mode the counters live in Redis, so the limits hold
+// phone number on create, per client address on every /v1 call without a valid API key (the
+// frontend's poll token, a wrong credential, none). In Redis mode the counters live in Redis, so the limits hold
 // across every instance; carrier webhooks are never limited (their routes get no hook).
 // The status poll and create take their counts inside their own store step (rateCountsInStore):
 // one round trip instead of two or three, on the two calls made most (npm run bench).
@@ -49,8 +49,8 @@ function registeredNumber(body: unknown): string | undefined {
   }
 }
 
-/** IPv4 as it comes; IPv6 as @fastify/rate-limit normalises it (its /56 subnet, mapped IPv4). */
-const addressKey = (ip: string): string => (isIPv4(ip) ? ip : normalizeIP(ip))
+/** IPv4 as it comes; IPv6 as @fastify/rate-limit normalises it: its /64 subnet (one customer's LAN), a mapped IPv4 as IPv4. */
+export const addressKey = (ip: string): string => (isIPv4(ip) ? ip : normalizeIP(ip))
 
 /** A callback hook's end: at once when the count went to a store step, else when it is taken. */
 function settle(counted: Promise<void> | undefined, done: (error?: Error) => void): void {
@@ -115,12 +115,15 @@ export default fp(async (app) => {
 
   // Each route's hooks know its config from registration (request.routeOptions is rebuilt per read).
   // A callback hook, not an async one: on the status poll and create nothing is awaited here.
+  // Without an API key (a poll token, a wrong key, none) a request counts against its client
+  // address on every route, before any store step of its own: guessing costs the guesser. Only
+  // the poll takes that count in its own script; create refuses such a request before its store step.
   const byCaller = (kind: string | undefined, inStore: boolean) =>
     function rateLimitByCaller(request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void): void {
       const tenant = apiKeyTenant(request, app.apiKeys)
       const counted = tenant !== undefined
         ? perApiKey(request, `key:${tenant}`, inStore)
-        : kind === 'poll' ? perClientAddress(request, `addr:${addressKey(request.ip)}`, inStore) : undefined
+        : perClientAddress(request, `addr:${addressKey(request.ip)}`, inStore && kind === 'poll')
       settle(counted, done)
     }
 

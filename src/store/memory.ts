@@ -12,6 +12,7 @@ import type {
   AuditEntry, CallResult, CallStatusInput, CreateVerificationInput, DayLock, Hits, MaintenanceWindow, Outcome,
   PoolNumber, PoolNumberPatch, RateCount, RecordCallInput, StatusEvent, Store, StoreOptions,
 } from './types.js'
+import { CALL_SID_TTL_MS } from './types.js'
 
 // The embedded store: one process, no persistence, an injectable clock. Each method runs as
 // one synchronous step (no await inside), which is what makes it atomic here.
@@ -19,7 +20,6 @@ import type {
 type NumberRecord = Omit<PoolNumber, 'pending' | 'callsToday' | 'outcomesToday'>
 
 const AUDIT_CAP = 1000
-const CALL_SID_TTL_MS = 24 * 3600 * 1000
 
 export interface MemoryStoreOptions extends StoreOptions {
   clock?: () => number
@@ -275,6 +275,14 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
     async listNumbers() {
       const now = clock()
       return [...pool.values()].sort((a, b) => a.e164.localeCompare(b.e164)).map((n) => numberView(n, now))
+    },
+    async summarizePool() {
+      return [...pool.values()].sort((a, b) => a.e164.localeCompare(b.e164)).map(({ e164, state, health, weight }) => ({ e164, state, health, weight }))
+    },
+    async countActiveNumbers() {
+      let active = 0
+      for (const n of pool.values()) if (n.state === 'active') active++
+      return active
     },
     async getNumber(e164) {
       const n = pool.get(e164)

@@ -1,5 +1,6 @@
 import type { Counter, Histogram } from 'prom-client'
 import type { Verification } from '../domain/verification.js'
+import { nameOperation } from './failure.js'
 import type { Store } from './types.js'
 
 // Every store call measured at one boundary: its time (storeSeconds{operation}) and the status
@@ -8,6 +9,7 @@ import type { Store } from './types.js'
 // pub/sub delivers every change to every instance and the count would grow with their number.
 // The expiry sweep (store.expireDue) runs on one instance per tick, so its expiries count once too.
 // 'created' is not a transition: POST /v1/verifications counts it.
+// A failure is named here by the operation it came from (store/failure.ts), for its log line.
 
 export interface StoreInstruments {
   storeSeconds: Pick<Histogram<'operation'>, 'observe'>
@@ -55,6 +57,7 @@ export function instrumentStore(store: Store, instruments: StoreInstruments): St
             return result
           }, (error: unknown) => {
             finish(error)
+            nameOperation(error, property)
             throw error
           })
         }

@@ -93,6 +93,9 @@ export interface PoolNumber {
   lastOutcome?: { status: string; durationSeconds: number; at: number }
 }
 
+/** A pool number's state and health only: what the health gauge shows, read in one round trip. */
+export type PoolSummary = Pick<PoolNumber, 'e164' | 'state' | 'health' | 'weight'>
+
 export interface PoolNumberPatch {
   state?: NumberState
   weight?: number
@@ -141,6 +144,13 @@ export interface StatusEvent {
   status: VerificationStatus
 }
 
+/**
+ * How long a carrier call id is remembered, so a captured signed voice webhook replayed later is
+ * a duplicate: longer than R15's 30 days, after which the same customer opens a new window that
+ * the replay would otherwise verify. About 100 bytes per call id in Redis (README "Security").
+ */
+export const CALL_SID_TTL_MS = 35 * 86_400_000
+
 export interface Store {
   readonly kind: 'memory' | 'redis'
 
@@ -178,6 +188,10 @@ export interface Store {
 
   ensurePoolNumbers(numbers: readonly string[]): Promise<void>
   listNumbers(): Promise<PoolNumber[]>
+  /** Every pool number's state and health, sorted by number, in one round trip (the /metrics gauge). */
+  summarizePool(): Promise<PoolSummary[]>
+  /** How many numbers are active: O(1) (/readyz, the pool sizing warning). */
+  countActiveNumbers(): Promise<number>
   getNumber(e164: string): Promise<PoolNumber | null>
   addNumber(input: { e164: string; weight?: number; label?: string }): Promise<PoolNumber>
   updateNumber(e164: string, patch: PoolNumberPatch, options?: UpdateNumberOptions): Promise<{ before: PoolNumber; after: PoolNumber }>

@@ -45,7 +45,7 @@ for (const kind of STORE_KINDS) {
       await t.app.inject({ url: `/admin/locks/${PHONE}?tenant=demo`, headers: bearer(ADMIN_TOKEN) })
       await t.app.inject({ url: `/v1/verifications/${superseded.id}`, headers: bearer(API_KEY) })
 
-      const text = (await t.app.inject({ url: '/metrics' })).body
+      const text = (await t.app.inject({ url: '/metrics', headers: bearer(ADMIN_TOKEN) })).body
       expect(value(text, 'callverify_verifications_total{outcome="verified"}')).toBe(1)
       expect(value(text, 'callverify_verifications_total{outcome="expired"}')).toBe(1)
       expect(value(text, 'callverify_verifications_total{outcome="confirmed"}')).toBe(1)
@@ -67,7 +67,7 @@ for (const kind of STORE_KINDS) {
       const res = await t.app.inject({ method: 'POST', url: `/v1/verifications/${v.id}/confirm`, headers: bearer(API_KEY) })
       expect(res.json().error.code).toBe('VERIFICATION_EXPIRED')
       await t.app.inject({ url: `/v1/verifications/${v.id}`, headers: bearer(API_KEY) })
-      const text = (await t.app.inject({ url: '/metrics' })).body
+      const text = (await t.app.inject({ url: '/metrics', headers: bearer(ADMIN_TOKEN) })).body
       expect(value(text, 'callverify_verifications_total{outcome="expired"}')).toBe(1)
       expect(text).toContain('callverify_store_seconds_count{operation="confirmVerification"} 1')
     })

@@ -56,7 +56,7 @@ for (const kind of STORE_KINDS) {
         expect(res.body).toContain('<Reject')
       }
       expect((await t.app.inject({ url: '/healthz' })).statusCode).toBe(200)
-      expect((await t.app.inject({ url: '/metrics' })).statusCode).toBe(200)
+      expect((await t.app.inject({ url: '/metrics', headers: bearer(ADMIN_TOKEN) })).statusCode).toBe(200)
       expect((await t.app.inject({ url: '/admin/maintenance', headers: bearer(ADMIN_TOKEN) })).statusCode).toBe(200)
 
       overloaded = false

@@ -1,5 +1,4 @@
 import type { ChildProcess } from 'node:child_process'
-import { createConnection, type Socket } from 'node:net'
 import { randomBytes } from 'node:crypto'
 import { Redis } from 'ioredis'
 import { afterEach, describe, expect, it, vi } from 'vitest'
@@ -8,6 +7,7 @@ import { signTwilioRequest } from '../../src/carriers/twilio/signature.js'
 import { freePort } from '../support/global-setup.js'
 import { killRedisServer, startRedisServer } from '../support/redis-server.js'
 import { API_KEY, OTHER_API_KEY, STORE_KINDS, bearer, buildTestApp, type StoreKind, type TestApp, type TestAppOptions, deployment } from '../support/app.js'
+import { commandsDuring } from '../support/monitor.js'
 import { redisUrl } from '../support/redis.js'
 
 // 429 TOO_MANY_REQUESTS: per API key (every /v1 call a backend makes), per tenant and number
@@ -140,67 +140,28 @@ describe('rate limits across instances sharing Redis', () => {
 
 describe('rate limits in the store step (Redis)', () => {
   let t: TestApp | undefined
-  let monitor: Socket | undefined
-  afterEach(async () => {
-    monitor?.destroy()
-    await t?.close()
-  })
+  afterEach(async () => t?.close())
 
-  /**
-   * The commands sent to Redis (not those a script runs) that touch this app's verification or
-   * counter keys while `act` runs, read from MONITOR on a plain socket (ioredis' monitor mode
-   * loses its command queue when lines arrive early).
-   */
-  async function commandsDuring(prefix: string, act: () => Promise<unknown>): Promise<string[][]> {
-    const { hostname, port } = new URL(redisUrl())
-    monitor = createConnection({ host: hostname, port: Number(port || 6379) })
-    monitor.setEncoding('utf8')
-    const marker = `marker:${randomBytes(8).toString('hex')}`
-    const seen: string[][] = []
-    let buffered = ''
-    let started: () => void
-    const ready = new Promise<void>((resolve) => (started = resolve))
-    const done = new Promise<void>((resolve) => {
-      monitor!.on('data', (chunk: string) => {
-        buffered += chunk
-        const lines = buffered.split('\r\n')
-        buffered = lines.pop()!
-        for (const line of lines) {
-          if (line === '+OK') started()
-          else if (line.includes(marker)) resolve()
-          else if (!/^\+[\d.]+ \[\d+ lua\]/.test(line)) {
-            const args = [...line.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => m[1]!)
-            if (args.some((a) => a.startsWith(`${prefix}v:`) || a.startsWith(`${prefix}rl:`))) seen.push(args)
-          }
-        }
-      })
-    })
-    monitor.write('MONITOR\r\n')
-    await ready
-    await act()
-    const client = new Redis(redisUrl())
-    await client.echo(marker).finally(() => client.disconnect())
-    await done
-    monitor.destroy()
-    return seen
-  }
+  /** The commands of this app's verification or counter keys while `act` runs. */
+  const commandsOf = (prefix: string, act: () => Promise<unknown>) =>
+    commandsDuring((args) => args.some((a) => a.startsWith(`${prefix}v:`) || a.startsWith(`${prefix}rl:`)), act)
 
   it('a status poll and a create are one Redis command each: their counts ride in the read and create scripts', async () => {
     t = await build('redis', { RATE_LIMIT_CLIENT_PER_MINUTE: '2', RATE_LIMIT_API_KEY_PER_MINUTE: '100' })
     const prefix = t.config.keyPrefix
     let v: { id: string; pollToken: string } | undefined
-    const creating = await commandsDuring(prefix, async () => {
+    const creating = await commandsOf(prefix, async () => {
       v = (await create(t!)).json()
     })
     expect(creating).toHaveLength(1)
     expect(creating[0]!.join(' ')).toMatch(new RegExp(`${prefix}rl:key:demo .*${prefix}rl:phone:`))
     const poll = () => t!.app.inject({ url: `/v1/verifications/${v!.id}`, headers: bearer(v!.pollToken), remoteAddress: '198.51.100.9' })
-    const polling = await commandsDuring(prefix, async () => expect((await poll()).statusCode).toBe(200))
+    const polling = await commandsOf(prefix, async () => expect((await poll()).statusCode).toBe(200))
     expect(polling).toHaveLength(1)
     expect(polling[0]).toEqual(expect.arrayContaining([`${prefix}v:${v!.id}`, `${prefix}rl:addr:198.51.100.9`]))
     expect((await poll()).statusCode).toBe(200)
     // Past the limit: still one command, and the answer is 429.
-    const limited = await commandsDuring(prefix, async () => expectLimited(await poll(), 60))
+    const limited = await commandsOf(prefix, async () => expectLimited(await poll(), 60))
     expect(limited).toHaveLength(1)
   })
 })

@@ -86,7 +86,7 @@ for (const kind of STORE_KINDS) {
       expect(byKey.json()).not.toHaveProperty('pollToken')
       const byToken = await t.app.inject({ url, headers: bearer(created.pollToken) })
       expect(byToken.json()).toMatchObject({ id: created.id, status: 'pending' })
-      expect((await t.app.inject({ url: `${url}?token=${created.pollToken}` })).statusCode).toBe(200)
+      expect((await t.app.inject({ url: `${url}?token=${created.pollToken}` })).statusCode).toBe(401) // ?token= is for the events route only
       expect((await t.app.inject({ url, headers: bearer(OTHER_API_KEY) })).statusCode).toBe(404)
       expect((await t.app.inject({ url, headers: bearer(`${created.pollToken}x`) })).statusCode).toBe(401)
       expect((await t.app.inject({ url })).statusCode).toBe(401)

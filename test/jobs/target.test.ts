@@ -5,6 +5,7 @@ import { ConfigError, loadConfig, retrySpanMs } from '../../src/config.js'
 import type { Verification } from '../../src/domain/verification.js'
 import { asOf, signatureHeader } from '../../src/jobs/callbacks.js'
 import { isPrivateAddress, postPinned, RefusedTarget, vetTarget } from '../../src/jobs/target.js'
+import { PRODUCTION_ENV } from '../support/production.js'
 import { verifySignature } from './support/receiver.js'
 
 // The SSRF guard, the signature and the callback settings, without a running app.
@@ -84,10 +85,7 @@ describe('asOf — a callback describes its own event', () => {
 })
 
 describe('callback settings (config)', () => {
-  const PROD = {
-    NODE_ENV: 'production', API_KEYS: 'bank:prod-api-key-123', ADMIN_TOKENS: 'ops:prod-admin-token', TWILIO_ACCOUNT_SID: `AC${'1'.repeat(32)}`,
-    TWILIO_AUTH_TOKEN: 'prod-auth-token', PUBLIC_BASE_URL: 'https://callverify.example',
-  }
+  const PROD = PRODUCTION_ENV
   it('private targets: allowed by default in dev, refused by default in production, and cannot be turned on there', () => {
     expect(loadConfig({}).callbacks).toEqual({ allowPrivate: true, timeoutMs: 5000, attempts: 15, backoffMs: 2000, backoffCapMs: 600_000 })
     expect(loadConfig(PROD).callbacks.allowPrivate).toBe(false)

@@ -737,6 +737,21 @@ export function storeContract(name: string, factory: StoreFactory): void {
         expect(numbers[3]).toMatchObject({ state: 'active', weight: 1, health: 'ok', pending: 0, callsToday: 0, allocationsSinceCall: 0 })
       })
 
+      it('summarizePool and countActiveNumbers — every number\'s state, health and weight sorted; the active ones counted', async () => {
+        const { store } = await harness()
+        await store.updateNumber(N1, { weight: 3 })
+        await store.updateNumber(N2, { state: 'quarantined', health: 'answered' })
+        await store.updateNumber(N3, { state: 'draining' })
+        expect(await store.summarizePool()).toEqual([
+          { e164: N1, state: 'active', health: 'ok', weight: 3 },
+          { e164: N2, state: 'quarantined', health: 'answered', weight: 1 },
+          { e164: N3, state: 'draining', health: 'ok', weight: 1 },
+        ])
+        expect(await store.countActiveNumbers()).toBe(1)
+        await store.addNumber({ e164: '+81120000004' })
+        expect(await store.countActiveNumbers()).toBe(2)
+      })
+
       it('addNumber — adds an active, healthy number; the same again → ALREADY_EXISTS', async () => {
         const { store } = await harness()
         const now = await store.now()

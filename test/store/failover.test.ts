@@ -5,7 +5,8 @@ import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { StatusEvent } from '../../src/store/types.js'
-import { isConnectionError, openRedis } from '../../src/store/redis/connection.js'
+import { openRedis } from '../../src/store/redis/connection.js'
+import { isUnavailable } from '../../src/store/failure.js'
 import { API_KEY, bearer, buildTestApp, type TestApp } from '../support/app.js'
 import { freePort } from '../support/global-setup.js'
 import { testPrefix } from '../support/redis.js'
@@ -147,7 +148,7 @@ describe('Redis Sentinel failover', () => {
     const reconnecting = new Promise((resolve) => redis.once('reconnecting', resolve))
     const error = await redis.set(`${keyPrefix}readonly`, '1').catch((e: unknown) => e)
     expect(String(error)).toContain('READONLY')
-    expect(isConnectionError(error)).toBe(true)
+    expect(isUnavailable(error)).toBe(true)
     await reconnecting
   })
 

@@ -23,14 +23,24 @@ const FailedCallback = Type.Object({
 const FailedList = Type.Object({ failed: Type.Array(FailedCallback) })
 const FailedQuery = Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })) })
 
+/** host[:port] of a callback URL: its path and query may carry a tenant's secret. */
+function callbackHost(raw: string): string | undefined {
+  return URL.canParse(raw) ? new URL(raw).host : undefined
+}
+
+/** A callback URL as staff may see it: its origin, the rest elided (the queues dashboard). */
+export function maskedCallbackUrl(raw: string): string {
+  const host = callbackHost(raw)
+  return host === undefined ? '(invalid URL)' : `${new URL(raw).protocol}//${host}/…`
+}
+
 function present(job: FailedJob<CallbackJob>): Static<typeof FailedCallback> {
-  const url = URL.canParse(job.data.url) ? new URL(job.data.url) : undefined
   return {
     eventId: job.data.eventId,
     verificationId: job.data.verificationId,
     tenant: job.data.tenant,
     type: job.data.type,
-    host: url?.host ?? '(invalid URL)',
+    host: callbackHost(job.data.url) ?? '(invalid URL)',
     attempts: job.attempts,
     lastError: job.error,
     failedAt: new Date(job.failedAt).toISOString(),

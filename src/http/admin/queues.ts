@@ -10,12 +10,15 @@ import { openRedis } from '../../store/redis/connection.js'
 import { headerOrQueryToken } from '../auth.js'
 import { sendError } from '../errors.js'
 import { audit } from './auth.js'
+import { maskedCallbackUrl } from './callbacks.js'
+import type { CallbackJob } from '../../jobs/callbacks.js'
 
 // The BullMQ dashboard at /admin/queues (Redis mode only), behind the admin tokens. A browser
 // cannot send a Bearer header, and the board's page loads its assets and API by itself: so
 // `?token=<admin token>` once sets a signed, HttpOnly, SameSite=Strict cookie scoped to this
 // path and redirects to the same page without the token (out of history and Referer). curl
-// and proxies may send the Bearer header instead. Changes made on the board are audited.
+// and proxies may send the Bearer header instead. Changes made on the board, and those it
+// refuses, are audited.
 
 export const QUEUES_PATH = '/admin/queues'
 const COOKIE = 'callverify_queues'
@@ -69,6 +72,25 @@ async function authorize(this: FastifyInstance, request: FastifyRequest, reply: 
   return sendError(reply, new CallverifyError('UNAUTHORIZED', {}, { message: `Open ${QUEUES_PATH}?token=<admin token> once in the browser, or send Authorization: Bearer <admin token>` }))
 }
 
+// The callbacks queue holds what the service signs with a bank's API key: adding a job, or
+// changing one's data, would have it sign any body to any URL. On the board it is read-only
+// but for a retry, which resends a job as the service made it. Global pause/resume reach it too.
+const CALLBACKS = 'callbacks'
+const RETRY_ROUTES = new Set([`${QUEUES_PATH}/api/queues/:queueName/retry/:queueStatus`, `${QUEUES_PATH}/api/queues/:queueName/:jobId/retry`])
+const refused = new WeakSet<FastifyRequest>()
+
+async function readOnlyCallbacks(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
+  if (request.method === 'GET' || request.method === 'HEAD') return
+  const queueName = (request.params as { queueName?: string } | undefined)?.queueName
+  const route = request.routeOptions.url ?? ''
+  if (queueName !== undefined && (queueName !== CALLBACKS || RETRY_ROUTES.has(route))) return
+  refused.add(request)
+  const message = queueName === undefined
+    ? 'This changes every queue, callbacks included, which is read-only on the dashboard: pause or resume one queue at a time'
+    : 'The callbacks queue is read-only on the dashboard: a job can only be retried as the service made it'
+  return sendError(reply, new CallverifyError('FORBIDDEN', {}, { message }))
+}
+
 /** Registered with prefix /admin/queues after the jobs and health plugins; nothing in memory mode (no queues). */
 export default async function queuesDashboard(app: FastifyInstance): Promise<void> {
   if (app.config.store !== 'redis') return
@@ -90,12 +112,19 @@ export default async function queuesDashboard(app: FastifyInstance): Promise<voi
 
   const board = new FastifyAdapter()
   board.setBasePath(QUEUES_PATH)
-  createBullBoard({ queues: queues.map((q) => new BullMQAdapter(q)), serverAdapter: board, options: { uiConfig: { boardTitle: 'callverify queues' } } })
+  const adapters = queues.map((q) => {
+    const adapter = new BullMQAdapter(q)
+    // A callback URL's path or query may carry a tenant's secret: the board shows its origin only.
+    if (q.name === CALLBACKS) adapter.setFormatter('data', (data: CallbackJob) => ({ ...data, url: maskedCallbackUrl(data.url) }))
+    return adapter
+  })
+  createBullBoard({ queues: adapters, serverAdapter: board, options: { uiConfig: { boardTitle: 'callverify queues' } } })
   app.addHook('onRequest', authorize)
+  app.addHook('onRequest', readOnlyCallbacks)
   app.addHook('onResponse', async (request, reply) => {
-    if (request.method !== 'GET' && reply.statusCode < 400) {
-      await audit(request, `queues.${request.method.toLowerCase()}`, request.routeOptions.url, undefined, request.params)
-    }
+    if (request.method === 'GET') return
+    if (reply.statusCode < 400) await audit(request, `queues.${request.method.toLowerCase()}`, request.routeOptions.url, undefined, request.params)
+    else if (refused.has(request)) await audit(request, 'queues.refused', request.routeOptions.url, undefined, request.params)
   })
   await app.register(board.registerPlugin())
 }

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { extname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { FastifyInstance, FastifyReply, FastifyRequest, LightMyRequestResponse } from 'fastify'
-import type { Config } from '../../config.js'
+import { DEMO_TENANT, type Config } from '../../config.js'
 import { CallverifyError } from '../../domain/errors.js'
 import { maskPhoneNumber, normalizeRegisteredNumber } from '../../domain/phone.js'
 import { signTwilioRequest } from '../../carriers/twilio/signature.js'
@@ -77,8 +77,9 @@ export default async function demoRoutes(app: FastifyInstance): Promise<void> {
   // app.ts decorates the root with the config; the demo only reads it.
   const config: Config | undefined = app.config
   if (!config) throw new Error('demoRoutes needs app.decorate("config", config) before it is registered')
-  const apiKey = config.apiKeys[0]?.key
-  if (!apiKey) throw new Error('demoRoutes needs at least one API key (API_KEYS)')
+  // Its own tenant (config.ts adds one when API_KEYS has none): never a bank's key or rate limits.
+  const apiKey = config.apiKeys.find((k) => k.tenant === DEMO_TENANT)?.key
+  if (!apiKey) throw new Error(`demoRoutes needs the ${DEMO_TENANT} tenant's API key (config.ts adds one in dev)`)
   // Simulated calls prove nothing about a phone: never where a real customer could use them.
   const simulate = !config.production
 

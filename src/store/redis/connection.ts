@@ -1,7 +1,6 @@
 import { once } from 'node:events'
 import { Redis, type Callback, type RedisOptions } from 'ioredis'
 import type { RedisTarget } from '../../config.js'
-import { CallverifyError } from '../../domain/errors.js'
 
 // Every Redis connection of the service opens here (store, subscriber, BullMQ, health,
 // queues dashboard), so a Sentinel deployment is configured in one place.
@@ -113,14 +112,4 @@ export async function waitReady(redis: Redis, timeoutMs = 5000): Promise<void> {
   } catch {
     throw new Error(`Redis did not answer within ${timeoutMs} ms: start one (redis-server) or set REDIS_URL (or REDIS_SENTINELS)`)
   }
-}
-
-/** Any failure to reach Redis is the contract's STORE_UNAVAILABLE; nothing was half-written. */
-export function storeUnavailable(): CallverifyError {
-  return new CallverifyError('STORE_UNAVAILABLE', {}, { retryAfterSeconds: 1 })
-}
-
-export function isConnectionError(error: unknown): boolean {
-  if (!(error instanceof Error)) return false
-  return /Stream isn't writeable|Connection is closed|Command timed out|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|enableOfflineQueue|Reached the max retries|LOADING|READONLY|MASTERDOWN/i.test(error.message)
 }

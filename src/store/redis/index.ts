@@ -9,16 +9,16 @@ import { openedVerification } from '../allocation.js'
 import { Refusal, refusalError, withChanged } from '../refusals.js'
 import type {
   AuditEntry, CallOutcome, CreateVerificationInput, DayLock, MaintenanceWindow, NumberHealth, NumberState,
-  Outcome, PoolNumber, RateCount, StatusEvent, Store, StoreOptions,
+  Outcome, PoolNumber, PoolSummary, RateCount, StatusEvent, Store, StoreOptions,
 } from '../types.js'
-import { coalesceWrites, isConnectionError, openRedis, STORE_CONNECTION_OPTIONS, storeUnavailable, waitReady } from './connection.js'
+import { CALL_SID_TTL_MS } from '../types.js'
+import { toStoreError } from '../failure.js'
+import { coalesceWrites, openRedis, STORE_CONNECTION_OPTIONS, waitReady } from './connection.js'
 import { defineScripts } from './scripts.js'
 
 // The production store: every read-and-decide step is one Lua script (lua/), keys under one
 // prefix, windows judged by Redis TIME. Status events cross instances on one pub/sub channel.
 
-const DAY_MS = 86_400_000
-const CALL_SID_TTL_MS = DAY_MS
 const AUDIT_CAP = 1000
 
 export interface RedisStoreOptions extends StoreOptions {
@@ -143,7 +143,8 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
 function createStoreOn(redis: Redis, options: RedisStoreOptions, events: EventEmitter, closeSubscriber: () => Promise<void>): Store {
   const common = [options.keyPrefix, options.lockAfterFailures, JAPAN_OFFSET_MS, options.retentionMs] as const
 
-  const storeError = (error: unknown): unknown => (isConnectionError(error) ? storeUnavailable() : error)
+  // No driver error leaves the store: its command's args hold callers' hashes, URLs and Lua sources.
+  const storeError = toStoreError
 
   // A chained catch rather than an async wrapper: one promise fewer on every store call.
   function call<T>(run: () => Promise<T>): Promise<T> {
@@ -286,6 +287,17 @@ function createStoreOn(redis: Redis, options: RedisStoreOptions, events: EventEm
         if (h.e164) views.push(await numberView(h, at))
       }
       return views
+    },
+    async summarizePool() {
+      const flat = await call(() => redis.summarizePool('pool:all', options.keyPrefix))
+      const numbers: PoolSummary[] = []
+      for (let i = 0; i < flat.length; i += 4) {
+        numbers.push({ e164: flat[i]!, state: flat[i + 1] as NumberState, health: flat[i + 2] as NumberHealth, weight: Number(flat[i + 3]) })
+      }
+      return numbers
+    },
+    async countActiveNumbers() {
+      return call(() => redis.hlen('pool:active'))
     },
     async getNumber(e164) {
       const h = await call(() => redis.hgetall(`pool:n:${e164}`))

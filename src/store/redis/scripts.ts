@@ -28,6 +28,7 @@ declare module 'ioredis' {
     updateNumber(...keysAndArgs: Arg[]): Result<string | number, Context>
     markSilent(...keysAndArgs: Arg[]): Result<number, Context>
     expireDue(...keysAndArgs: Arg[]): Result<string, Context>
+    summarizePool(...keysAndArgs: Arg[]): Result<string[], Context>
   }
 }
 
