@@ -23,6 +23,9 @@ import jobs from './jobs/plugin.js'
 import { StatusWatch } from './http/watch.js'
 import webhookRoutes from './http/webhooks.js'
 import demoRoutes from './http/demo/routes.js'
+import { demoApiKey } from './http/demo/tenant.js'
+import pollTokenCors from './http/cors.js'
+import sdkRoutes from './http/sdk.js'
 import { logDestination, loggerOptions } from './logging.js'
 import { PACKAGE_VERSION } from './package.js'
 import type { Store } from './store/types.js'
@@ -94,7 +97,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorate('clock', deps.clock ?? Date.now)
   app.decorate('watch', new StatusWatch(store))
   app.decorate('gate', new ServiceGate(store, deps.calendar ?? SEED_CALENDAR))
-  app.decorate('apiKeys', apiKeySet(config.apiKeys))
+  // The demo's own tenant (never another tenant's key): from API_KEYS, or made up for this process.
+  const demo = config.demo ? demoApiKey(config.apiKeys) : undefined
+  app.decorate('apiKeys', apiKeySet(demo?.added ? [...config.apiKeys, demo.added] : config.apiKeys))
   app.decorate('adminTokens', adminTokenSet(config.adminTokens))
   app.addHook('onClose', async () => app.watch.close())
   if (destination) app.addHook('onClose', async () => destination.flush())
@@ -131,13 +136,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(pressure, { ...config.pressure, ...(deps.congested ? { congested: deps.congested } : {}) })
   await app.register(rateLimits)
   await app.register(opsRoutes)
-  await app.register(v1Routes, { prefix: '/v1' })
-  await app.register(eventsRoutes, { prefix: '/v1' })
+  // One scope for /v1, so that CORS (the poll-token routes only) and its preflight stay inside it.
+  await app.register(async (v1) => {
+    await v1.register(pollTokenCors, { origins: config.corsOrigins })
+    await v1.register(v1Routes)
+    await v1.register(eventsRoutes)
+  }, { prefix: '/v1' })
+  await app.register(sdkRoutes, { prefix: '/sdk' })
   await app.register(adminRoutes, { prefix: '/admin' })
   await app.register(health)
   await app.register(queuesDashboard, { prefix: '/admin/queues' })
   await app.register(webhookRoutes, { prefix: '/webhooks/twilio' })
   // Screens ③ and ④ for a bank's developers: dev, or DEMO=1 (its simulated calls stay dev-only).
-  if (config.demo) await app.register(demoRoutes, { prefix: '/demo' })
+  if (demo) await app.register(demoRoutes, { prefix: '/demo', apiKey: demo.key })
   return app
 }

@@ -78,6 +78,8 @@ export interface Config {
   production: boolean
   /** /demo is served in dev, or in production only with DEMO=1. */
   demo: boolean
+  /** Origins the poll-token routes answer CORS for ('*': any; dev default). Never '*' in production. */
+  corsOrigins: string[]
   logLevel: string
 }
 
@@ -233,6 +235,7 @@ export function loadConfig(env: Env = process.env): Config {
     expirySweepMs: integer(env, 'EXPIRY_SWEEP_MS', 1000, 100, 60_000, problems),
     production,
     demo: !production || env.DEMO === '1',
+    corsOrigins: corsOrigins(env.CORS_ORIGINS, production, problems),
     logLevel: env.LOG_LEVEL || 'info',
   }
   if (config.adminTokens.length === 0) problems.push('ADMIN_TOKENS must name at least one token')
@@ -275,6 +278,26 @@ function productionProblems(env: Env): string[] {
   }
   if (!env.PUBLIC_BASE_URL) problems.push('PUBLIC_BASE_URL is required in production (the carrier signs requests to it)')
   return problems
+}
+
+/**
+ * CONTRACT "CORS": the origins of the banks' frontends that may call the poll-token routes.
+ * Dev default '*'; production names them (unset there: no cross-origin access) and refuses '*',
+ * since any page could then drive a customer's verification with a leaked poll token.
+ */
+function corsOrigins(raw: string | undefined, production: boolean, problems: string[]): string[] {
+  const origins = list(raw ?? (production ? '' : '*'))
+  for (const origin of origins) {
+    if (origin === '*') {
+      if (production) problems.push('CORS_ORIGINS cannot be * in production: name the frontends\' origins (https://bank.example, comma separated)')
+      continue
+    }
+    const url = URL.canParse(origin) ? new URL(origin) : undefined
+    if (!url || !['http:', 'https:'].includes(url.protocol) || url.origin !== origin) {
+      problems.push(`CORS_ORIGINS: "${origin}" is not an origin (scheme://host[:port], no path or trailing slash)`)
+    }
+  }
+  return origins
 }
 
 /** How long a failing callback keeps being retried: capped exponential, as src/jobs/queue.ts computes it. */
