@@ -176,7 +176,8 @@ export class CallverifyCall extends HTMLElement {
     number.textContent = v.verificationNumber.display
     number.href = v.verificationNumber.telUri
     number.setAttribute('aria-label', this.#words.dialLabel(v.verificationNumber.display))
-    /** @type {HTMLAnchorElement} */ (this.#q('.call')).href = v.verificationNumber.telUri
+    const call = /** @type {HTMLAnchorElement} */ (this.#q('.call'))
+    call.href = v.verificationNumber.telUri
     const list = this.#q('.notes ul')
     list.replaceChildren(...this.#words.notes(v.windowSeconds).map((text) => Object.assign(document.createElement('li'), { textContent: text })))
     this.#renderHandoff()
@@ -255,7 +256,8 @@ export class CallverifyCall extends HTMLElement {
    */
   resolveConfirm(/** @type {any} */ answer) {
     window.clearTimeout(this.#confirmTimer)
-    /** @type {HTMLButtonElement} */ (this.#q('.confirm')).disabled = false
+    const button = /** @type {HTMLButtonElement} */ (this.#q('.confirm'))
+    button.disabled = false
     if (answer && typeof answer.status === 'string') return this.#apply(answer)
     const code = answer?.error?.code ?? 'OTHER'
     if (code === 'VERIFICATION_PENDING') return this.#status(errorMessage(this.#words, code))

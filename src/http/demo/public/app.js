@@ -39,14 +39,16 @@ function show(name) {
   for (const screen of document.querySelectorAll('.screen')) /** @type {HTMLElement} */ (screen).hidden = screen.id !== `screen-${name}`
   document.body.dataset.screen = name
   // Each new screen is announced by moving focus to its heading.
-  /** @type {HTMLElement | null} */ (document.querySelector(`#screen-${name} h1`))?.focus()
+  const heading = /** @type {HTMLElement | null} */ (document.querySelector(`#screen-${name} h1`))
+  heading?.focus()
   window.scrollTo(0, 0)
 }
 
 function restart() {
   $('call-slot').replaceChildren()
   Object.assign(state, { phoneNumber: '', id: '', pollToken: '' })
-  /** @type {HTMLFormElement} */ ($('entry-form')).reset()
+  const form = /** @type {HTMLFormElement} */ ($('entry-form'))
+  form.reset()
   $('entry-error').textContent = ''
   show('entry')
 }
@@ -59,7 +61,8 @@ function showCall() {
   element.setAttribute('lang', 'ja')
   element.addEventListener('callverify:confirm', async () => {
     const answer = await post(`${BASE}/api/confirm/${encodeURIComponent(state.id)}`, {}, state.pollToken)
-    /** @type {any} */ (element).resolveConfirm(answer.status === 0 ? { error: { code: 'NETWORK' } } : answer.body)
+    const kit = /** @type {any} */ (element)
+    kit.resolveConfirm(answer.status === 0 ? { error: { code: 'NETWORK' } } : answer.body)
   })
   element.addEventListener('callverify:confirmed', () => show('done'))
   for (const name of ['expired', 'cancelled']) element.addEventListener(`callverify:${name}`, () => { $('call-restart').hidden = false })
