@@ -38,6 +38,11 @@ export function watchErrors(page: Page, into: string[]): void {
   })
 }
 
+/** Drops the console line Chrome writes for an HTTP error the test caused on purpose (a 409 for R9). */
+export function expectHttpErrorLogged(errors: string[], status: number): void {
+  for (let i = errors.length - 1; i >= 0; i--) if (errors[i]!.includes(`status of ${status} `)) errors.splice(i, 1)
+}
+
 let axeSource: string | undefined
 
 export interface AxeViolation {
@@ -47,10 +52,13 @@ export interface AxeViolation {
   nodes: number
 }
 
-/** axe-core injected as a script; the serious and critical violations of the page as it is now. */
+/**
+ * axe-core injected as a script (evaluated through the DevTools protocol, so a page's strict
+ * CSP does not stop it); the serious and critical violations of the page as it is now.
+ */
 export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
   axeSource ??= readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
-  await page.addScriptTag({ content: axeSource })
+  await page.evaluate(axeSource)
   return page.evaluate(async () => {
     const axe = (window as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string | null; help: string; nodes: unknown[] }[] }> } }).axe
     const { violations } = await axe.run()
