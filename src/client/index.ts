@@ -1,5 +1,6 @@
 import type { CreateBody, VerificationBody } from '../http/schemas/v1.js'
-import { errorOf } from './error.js'
+import { CallverifyError, errorOf } from './error.js'
+import { statusEvents } from './stream.js'
 
 // callverify/client: the bank backend's side of CONTRACT "/v1", typed from the same TypeBox
 // schemas as the OpenAPI document. Global fetch only. Retries only what cannot do harm twice:
@@ -80,15 +81,40 @@ export class Callverify {
     return this.#request('GET', `${path(id)}${query}`, { retry: 'reads', extraMs: wait * 1000, ...(options.signal ? { signal: options.signal } : {}) })
   }
 
-  /** Long-polls until the status is one of `until` or terminal, or the time is up (answers the status then). */
+  /**
+   * Follows the status stream until the status is one of `until` or terminal, or the time is up
+   * (then answers the status at that moment). A stream that cannot open or drops (a proxy, the
+   * per-verification stream limit) is replaced by long-polls for the time left.
+   */
   async waitFor(id: string, options: WaitOptions = {}): Promise<Verification> {
     const until = [options.until ?? 'verified'].flat()
+    const done = (v: Verification) => until.includes(v.status) || TERMINAL.includes(v.status)
     const deadline = Date.now() + (options.timeoutMs ?? 130_000)
-    for (;;) {
-      const left = deadline - Date.now()
-      const v = await this.get(id, { waitSeconds: Math.max(0, Math.min(MAX_WAIT_SECONDS, Math.ceil(left / 1000))), ...(options.signal ? { signal: options.signal } : {}) })
-      if (until.includes(v.status) || TERMINAL.includes(v.status) || Date.now() >= deadline) return v
+    const signal = options.signal ? { signal: options.signal } : {}
+    const timeUp = AbortSignal.timeout(Math.max(0, deadline - Date.now()))
+    let last: Verification | undefined
+    try {
+      const res = await fetch(`${this.#base}${path(id)}/events`, {
+        headers: { authorization: `Bearer ${this.#apiKey}`, accept: 'text/event-stream' },
+        signal: options.signal ? AbortSignal.any([options.signal, timeUp]) : timeUp,
+      })
+      if (res.status === 401 || res.status === 403 || res.status === 404) throw errorOf(res.status, await res.text(), null)
+      if (res.ok && res.body) {
+        for await (const v of statusEvents<Verification>(res.body)) {
+          last = v
+          if (done(v)) return v
+        }
+      } else await res.body?.cancel()
+    } catch (error) {
+      if (error instanceof CallverifyError || options.signal?.aborted) throw error
+      if (timeUp.aborted) return last ?? this.get(id, signal)
     }
+    // The long-poll answers on a change from the status at its start: read the status now first.
+    let v = await this.get(id, signal)
+    while (!done(v) && Date.now() < deadline) {
+      v = await this.get(id, { waitSeconds: Math.min(MAX_WAIT_SECONDS, Math.ceil((deadline - Date.now()) / 1000)), ...signal })
+    }
+    return v
   }
 
   /** 確定する: after the call, inside the window. VERIFICATION_PENDING (R9) may be retried by the customer. */
