@@ -10,7 +10,7 @@ import { describe } from 'vitest'
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync']
-const INSTALL = `chromium not found at ${CHROMIUM}: install it with "apt-get install chromium" (or set CHROMIUM_PATH)`
+const INSTALL = `chromium not found at ${CHROMIUM}: install it with "apt-get install chromium" (or .ci/install-browser.sh; or set CHROMIUM_PATH)`
 
 export const hasChromium = existsSync(CHROMIUM)
 if (!hasChromium && process.env.CI === 'true') throw new Error(`${INSTALL}; CI must run the browser suites`)
