@@ -1,15 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { ConfigError, loadConfig } from '../src/config.js'
+import { loadConfig } from '../src/config.js'
+import { configProblems } from './support/config.js'
 
-function problems(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env)
-    return []
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems
-    throw error
-  }
-}
+const problems = configProblems
 
 describe('config', () => {
   it('config — dev defaults need nothing set: memory store, port 3000, three dev numbers', () => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ConfigError, loadConfig } from '../../src/config.js'
+import { loadConfig } from '../../src/config.js'
+import { configProblems } from '../support/config.js'
 import { API_KEY, bearer, buildTestApp, type TestApp } from '../support/app.js'
 
 // CONTRACT "CORS": the poll-token routes (GET, events, cancel) answer the origins of
@@ -8,15 +9,7 @@ import { API_KEY, bearer, buildTestApp, type TestApp } from '../support/app.js'
 const BANK = 'https://bank.example'
 const STRANGER = 'https://evil.example'
 
-function problems(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env)
-    return []
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems
-    throw error
-  }
-}
+const problems = configProblems
 
 const preflight = (t: TestApp, method: string, url: string, origin = BANK) =>
   t.app.inject({ method: 'OPTIONS', url, headers: { origin, 'access-control-request-method': method, 'access-control-request-headers': 'authorization' } })
