@@ -31,7 +31,8 @@ export default fp<CorsOptions>(async (app, { origins }) => {
   const origin = origins.includes('*') ? '*' : origins
   await app.register(cors, {
     delegator: (request, callback) => {
-      if (origins.length === 0 || !isPollTokenRequest(request)) return callback(null, { origin: false })
+      // A same-origin request sends no Origin and needs no CORS headers (nor the status poll the bytes).
+      if (origins.length === 0 || request.headers.origin === undefined || !isPollTokenRequest(request)) return callback(null, { origin: false })
       callback(null, {
         origin,
         methods: ['GET', 'POST'],

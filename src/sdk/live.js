@@ -72,8 +72,10 @@ function watchEvents(options) {
 /** @param {WatchOptions} options */
 async function longPoll({ base, id, token, signal, onStatus, onError }) {
   let failures = 0
+  let seen = ''
   while (!signal.aborted) {
     const started = Date.now()
+    let changed = false
     /** @type {Answer} */ let answer
     try {
       answer = await ask('GET', verificationUrl(base, id, `?waitSeconds=${LONG_POLL_SECONDS}`), token, signal)
@@ -83,6 +85,8 @@ async function longPoll({ base, id, token, signal, onStatus, onError }) {
     if (signal.aborted) return
     if (answer.status === 200) {
       failures = 0
+      changed = answer.body.status !== seen
+      seen = answer.body.status
       onStatus(answer.body)
       if (TERMINAL.includes(answer.body.status)) return
     } else if (answer.status === 401 || answer.status === 404) {
@@ -93,8 +97,9 @@ async function longPoll({ base, id, token, signal, onStatus, onError }) {
       if (answer.status !== 0) onError(answer)
       await sleep(answer.retryAfter > 0 ? answer.retryAfter * 1000 : Math.min(10_000, 500 * 2 ** failures), signal)
     }
-    // A server that answers at once is not hammered.
+    // A server that answers at once without news is not hammered; after news, ask again at once:
+    // a long-poll waits for a change from the status at its own start, so a gap could hide one.
     const elapsed = Date.now() - started
-    if (elapsed < 1000) await sleep(1000 - elapsed, signal)
+    if (!changed && elapsed < 1000) await sleep(1000 - elapsed, signal)
   }
 }
