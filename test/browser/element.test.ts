@@ -1,13 +1,11 @@
-import { readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
-import { dirname, join, normalize } from 'node:path'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { PNG } from 'pngjs'
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
-import { Callverify, CallverifyError } from '../../src/client/index.js'
 import { API_KEY } from '../support/app.js'
 import { describeBrowser, launchBrowser, overflowing, screenshotDir, seriousViolations, watchErrors } from '../support/browser.js'
-import { signedCall, startOrigin, startService, type Origin, type Service } from '../support/service.js'
+import { signedCall, startService, type Origin, type Service } from '../support/service.js'
+import { startBank } from './bank.js'
 
 // <callverify-call> in Debian's chromium on a bank's page served from ANOTHER origin than the
 // service: one <script type="module"> from the service, one element. The bank's backend (the
@@ -21,54 +19,13 @@ const WINDOW_OVER = '120秒が経過しました。API連携認証の最初に�
 const CANCELLED = 'API連携認証を中止しました。'
 const DESKTOP = { width: 1280, height: 900 }
 const PHONE = { width: 375, height: 667 }
-// The machine may have no Japanese font: the bank page brings its own (and themes the element with it).
 // jsqr is CommonJS whose types claim an ES default export: require gives the function itself.
 const jsQR = createRequire(import.meta.url)('jsqr') as typeof import('jsqr').default
-const FONT_DIR = dirname(createRequire(import.meta.url).resolve('@fontsource-variable/noto-sans-jp/index.css'))
 
 interface Opened { id: string; pollToken: string; verificationNumber: { e164: string; display: string; telUri: string } }
 interface Seen { type: string; status: string; id: string }
 interface Traffic { requests: string[]; responses: { url: string; status: number; headers: Record<string, string> }[] }
 const traffic = new WeakMap<Page, Traffic>()
-
-/** A bank: its page around the element, and its backend's 確定する through the client. */
-async function startBank(service: Service): Promise<Origin> {
-  const client = new Callverify({ baseUrl: service.url, apiKey: API_KEY })
-  return startOrigin(async (req, res) => {
-    const url = new URL(req.url ?? '/', 'http://bank')
-    if (url.pathname.startsWith('/fonts/')) {
-      const file = normalize(url.pathname.slice('/fonts/'.length)).replace(/^(\.\.[/\\])+/, '')
-      const type = file.endsWith('.css') ? 'text/css' : 'font/woff2'
-      return void res.writeHead(200, { 'content-type': type }).end(await readFile(join(FONT_DIR, file)))
-    }
-    const confirm = /^\/confirm\/([^/]+)$/.exec(url.pathname)
-    if (req.method === 'POST' && confirm) {
-      const answer = await client.confirm(decodeURIComponent(confirm[1]!)).catch((error: unknown) => {
-        if (error instanceof CallverifyError) return { error: error.body }
-        throw error
-      })
-      return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer))
-    }
-    const q = (name: string) => (url.searchParams.get(name) ?? '').replace(/[^\w.:/-]/g, '')
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(`<!doctype html>
-<html lang="${q('lang') || 'ja'}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>デモ銀行 API連携認証</title><link rel="stylesheet" href="/fonts/index.css">
-<style>body { font-family: 'Noto Sans JP Variable', sans-serif; margin: 16px; } callverify-call { --callverify-font-family: 'Noto Sans JP Variable', sans-serif; }</style><script type="module" src="${service.url}/sdk/callverify.js"></script></head>
-<body><main><h1>デモ銀行 API連携認証</h1>
-<callverify-call verification-id="${q('id')}" poll-token="${q('token')}" base-url="${service.url}" lang="${q('lang') || 'ja'}"${q('error') ? ` error-code="${q('error')}"` : ''}></callverify-call>
-</main><script type="module">
-  window.seen = []
-  const element = document.querySelector('callverify-call')
-  for (const type of ['verified', 'confirmed', 'expired', 'cancelled', 'confirm']) {
-    element.addEventListener('callverify:' + type, (event) => window.seen.push({ type, status: event.detail.status, id: event.detail.id }))
-  }
-  element.addEventListener('callverify:confirm', async (event) => {
-    const res = await fetch('/confirm/' + encodeURIComponent(event.detail.id), { method: 'POST' })
-    element.resolveConfirm(await res.json())
-  })
-</script></body></html>`)
-  })
-}
 
 let browser: Browser
 let service: Service

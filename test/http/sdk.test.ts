@@ -29,14 +29,18 @@ describe('GET /sdk', () => {
   })
 
   it('every module it imports is served beside it, the QR encoder included', async () => {
-    const main = (await t.app.inject({ url: '/sdk/callverify.js' })).body
-    const imports = [...main.matchAll(/from '\.\/([\w.]+)'/g)].map((m) => m[1]!)
-    expect(imports).toEqual(expect.arrayContaining(['qr.js', 'style.js', 'live.js', 'text.js']))
-    for (const name of imports) {
+    // Followed from callverify.js through every relative import, as a browser would.
+    const loaded = new Set<string>()
+    const load = async (name: string): Promise<void> => {
+      if (loaded.has(name)) return
+      loaded.add(name)
       const res = await t.app.inject({ url: `/sdk/${name}` })
       expect(res.statusCode, name).toBe(200)
       expect(res.headers['access-control-allow-origin']).toBe('*')
+      for (const m of res.body.matchAll(/from '\.\/([\w.]+)'/g)) await load(m[1]!)
     }
+    await load('callverify.js')
+    expect([...loaded].sort()).toEqual(['callverify.js', 'live.js', 'qr.js', 'style.js', 'text.js', 'view.js'])
     expect((await t.app.inject({ url: '/sdk/qr.js' })).body).toMatch(/export \{[^}]*\bencode\b/)
   })
 
