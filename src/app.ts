@@ -1,7 +1,7 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
-import type { Config } from './config.js'
+import { DEMO_TENANT, type Config } from './config.js'
 import { CallverifyError } from './domain/errors.js'
 import { SEED_CALENDAR, type ServiceCalendar } from './domain/calendar.js'
 import { apiKeySet, adminTokenSet, randomToken, type SecretSet } from './http/auth.js'
@@ -23,6 +23,8 @@ import jobs from './jobs/plugin.js'
 import { StatusWatch } from './http/watch.js'
 import webhookRoutes from './http/webhooks.js'
 import demoRoutes from './http/demo/routes.js'
+import pollTokenCors from './http/cors.js'
+import sdkRoutes from './http/sdk.js'
 import { logDestination, loggerOptions } from './logging.js'
 import { PACKAGE_VERSION } from './package.js'
 import type { Store } from './store/types.js'
@@ -140,13 +142,25 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(rateLimits)
   await app.register(poolSize)
   await app.register(opsRoutes)
-  await app.register(v1Routes, { prefix: '/v1' })
-  await app.register(eventsRoutes, { prefix: '/v1' })
+  // One scope for /v1, so that CORS (the poll-token routes only) and its preflight stay inside it.
+  await app.register(async (v1) => {
+    await v1.register(pollTokenCors, { origins: config.corsOrigins })
+    await v1.register(v1Routes)
+    await v1.register(eventsRoutes)
+  }, { prefix: '/v1' })
+  await app.register(sdkRoutes, { prefix: '/sdk' })
   await app.register(adminRoutes, { prefix: '/admin' })
   await app.register(health)
   await app.register(queuesDashboard, { prefix: '/admin/queues' })
   await app.register(webhookRoutes, { prefix: '/webhooks/twilio' })
   // Screens ③ and ④ for a bank's developers: dev only (production refuses DEMO=1).
-  if (config.demo) await app.register(demoRoutes, { prefix: '/demo' })
+  if (config.demo) await app.register(demoRoutes, { prefix: '/demo', apiKey: demoKey(config) })
   return app
+}
+
+/** The `demo` tenant's key: config.ts adds one in dev, so the demo never holds a bank's key. */
+function demoKey(config: Config): string {
+  const key = config.apiKeys.find((k) => k.tenant === DEMO_TENANT)?.key
+  if (!key) throw new Error(`the demo needs the ${DEMO_TENANT} tenant's API key (config.ts adds one in dev)`)
+  return key
 }

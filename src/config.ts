@@ -84,6 +84,8 @@ export interface Config {
   metricsToken?: string
   /** Start-up warnings (main.ts logs them): settings that work but are risky. */
   warnings: string[]
+  /** Origins the poll-token routes answer CORS for ('*': any; dev default). Never '*' in production. */
+  corsOrigins: string[]
   logLevel: string
 }
 
@@ -247,6 +249,7 @@ export function loadConfig(env: Env = process.env): Config {
     demo: !production,
     ...(env.METRICS_TOKEN ? { metricsToken: env.METRICS_TOKEN } : {}),
     warnings: configWarnings(env),
+    corsOrigins: corsOrigins(env.CORS_ORIGINS, production, problems),
     logLevel: env.LOG_LEVEL || 'info',
   }
   if (config.adminTokens.length === 0) problems.push('ADMIN_TOKENS must name at least one token')
@@ -331,6 +334,26 @@ export function configWarnings(env: Env): string[] {
   return env.TRUST_PROXY === 'true'
     ? ['TRUST_PROXY=true trusts the leftmost X-Forwarded-For, which any client can write: the per-address limits can be bypassed. Set the number of proxies in front (TRUST_PROXY=1) or their addresses']
     : []
+}
+
+/**
+ * CONTRACT "CORS": the origins of the banks' frontends that may call the poll-token routes.
+ * Dev default '*'; production names them (unset there: no cross-origin access) and refuses '*',
+ * since any page could then drive a customer's verification with a leaked poll token.
+ */
+function corsOrigins(raw: string | undefined, production: boolean, problems: string[]): string[] {
+  const origins = list(raw ?? (production ? '' : '*'))
+  for (const origin of origins) {
+    if (origin === '*') {
+      if (production) problems.push('CORS_ORIGINS cannot be * in production: name the frontends\' origins (https://bank.example, comma separated)')
+      continue
+    }
+    const url = URL.canParse(origin) ? new URL(origin) : undefined
+    if (!url || !['http:', 'https:'].includes(url.protocol) || url.origin !== origin) {
+      problems.push(`CORS_ORIGINS: "${origin}" is not an origin (scheme://host[:port], no path or trailing slash)`)
+    }
+  }
+  return origins
 }
 
 /** How long a failing callback keeps being retried (the queues wait by the same cappedBackoffMs). */

@@ -95,7 +95,9 @@ export default async function eventsRoutes(fastify: FastifyInstance): Promise<vo
 
     reply.hijack()
     const res = reply.raw
+    // The headers set so far (CORS for a bank's page on another origin) go out with the stream.
     res.writeHead(200, {
+      ...(reply.getHeaders() as Record<string, string>),
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
       connection: 'keep-alive',

@@ -2,17 +2,18 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { extname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { FastifyInstance, FastifyReply, FastifyRequest, LightMyRequestResponse } from 'fastify'
-import { DEMO_TENANT, type Config } from '../../config.js'
+import type { Config } from '../../config.js'
 import { CallverifyError } from '../../domain/errors.js'
 import { maskPhoneNumber, normalizeRegisteredNumber } from '../../domain/phone.js'
 import { signTwilioRequest } from '../../carriers/twilio/signature.js'
 import { AssetParams, MaskedNumber, PhoneNumberBody, SimulateCallBody, VerificationParams } from './schemas.js'
 import { RegisteredNumbers, formBody, inboundCallParams } from './simulate.js'
 
-// GET /demo: the auth frontend's screens ③ and ④ (CONTRACT.md), with the small backend an
-// auth frontend needs. The backend holds the API key; the browser only ever gets the
-// verification id and its poll token. Every call to /v1 goes through app.inject, so the demo
-// speaks the contract exactly as a bank's backend would.
+// GET /demo: a thin bank page around <callverify-call> (GET /sdk/callverify.js), with the small
+// backend a bank's auth frontend needs. The backend holds the `demo` tenant's API key; the
+// browser only ever gets the verification id and its poll token. Every call to /v1 goes
+// through app.inject, so the demo speaks the contract exactly as a bank's backend would.
+// Its own routes take JSON only (no form bodies).
 
 // Beside this file in src/, and copied beside the JS into dist/ by scripts/copy-assets.mjs.
 const PUBLIC_DIR = fileURLToPath(new URL('./public/', import.meta.url))
@@ -73,13 +74,15 @@ function relay(reply: FastifyReply, res: LightMyRequestResponse): FastifyReply {
     .send(res.payload)
 }
 
-export default async function demoRoutes(app: FastifyInstance): Promise<void> {
+export interface DemoOptions {
+  /** The `demo` tenant's API key (config.ts adds one in dev): the demo backend's own, never a bank's. */
+  apiKey: string
+}
+
+export default async function demoRoutes(app: FastifyInstance, { apiKey }: DemoOptions): Promise<void> {
   // app.ts decorates the root with the config; the demo only reads it.
   const config: Config | undefined = app.config
   if (!config) throw new Error('demoRoutes needs app.decorate("config", config) before it is registered')
-  // Its own tenant (config.ts adds one when API_KEYS has none): never a bank's key or rate limits.
-  const apiKey = config.apiKeys.find((k) => k.tenant === DEMO_TENANT)?.key
-  if (!apiKey) throw new Error(`demoRoutes needs the ${DEMO_TENANT} tenant's API key (config.ts adds one in dev)`)
   // Simulated calls prove nothing about a phone: never where a real customer could use them.
   const simulate = !config.production
 
