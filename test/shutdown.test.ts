@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { afterEach, describe, expect, it } from 'vitest'
 import { simulateCall } from '../src/carriers/twilio/simulate.js'
 import { REJECT_BUSY_TWIML } from '../src/carriers/twilio/twiml.js'
-import { STORE_KINDS, TEST_ENV } from './support/app.js'
+import { ADMIN_TOKEN, STORE_KINDS, TEST_ENV } from './support/app.js'
 import { freePort } from './support/global-setup.js'
 import { deleteKeys, redisUrl, testPrefix } from './support/redis.js'
 
@@ -16,7 +16,7 @@ const RING_MS = 8000
 const CALLS = 20
 
 async function heldCalls(url: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text()
+  const text = await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).text()
   return Number(/^callverify_held_calls (\d+)/m.exec(text)?.[1] ?? -1)
 }
 

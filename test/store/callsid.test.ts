@@ -46,7 +46,8 @@ describe('call id memory (issue 14 item 3)', () => {
       await store.close()
       // Found by the call id, whatever the key's name: the call ids are the only keys holding one.
       for (const callSid of [sid(2), sid(3)]) {
-        const [, keys] = await redis.scan('0', 'MATCH', `${keyPrefix}*${callSid}*`, 'COUNT', 10_000)
+        const keys: string[] = []
+        for await (const batch of redis.scanStream({ match: `${keyPrefix}*${callSid}*`, count: 1000 })) keys.push(...(batch as string[]))
         expect(keys).toHaveLength(1)
         expect(await redis.pttl(keys[0]!)).toBeGreaterThan(35 * DAY_MS - 60_000)
         // README "Security" sizes the memory of call ids by this: the key's name plus ~55 bytes.
