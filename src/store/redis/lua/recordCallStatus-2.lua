@@ -10,6 +10,7 @@
 ]]
 -- For its clock and Japan day only (now_ms, japan_day): its ARGV are its own, not context()'s.
 --- @include "verification"
+--- @include "pool"
 if redis.call('EXISTS', KEYS[1]) == 0 then return -9 end
 local now = now_ms()
 local e164 = redis.call('HGET', KEYS[1], 'e164')
@@ -23,6 +24,6 @@ if tonumber(ARGV[1]) <= 0 then return 0 end
 redis.call('HSET', KEYS[1], 'health', 'answered')
 if redis.call('HGET', KEYS[1], 'state') ~= 'retired' then
   redis.call('HSET', KEYS[1], 'state', 'quarantined')
-  redis.call('HDEL', KEYS[2], e164)
+  sync_active(KEYS[2], { e164 = e164, state = 'quarantined' })
 end
 return 1
