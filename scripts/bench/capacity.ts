@@ -16,9 +16,9 @@ import { freePort } from './service.js'
 // alone. Per step it reports what was reached and Redis' CPU per step; the ceiling is one
 // core's second over that (Redis runs the scripts on one thread), which holds however busy the
 // client or the machine was. Env: CAPACITY_SECONDS (5), CAPACITY_IN_FLIGHT (256),
-// CAPACITY_POLLS (polls per verification, 4), CAPACITY_REDIS_URL (instead of starting one).
+// CAPACITY_POLLS (polls per verification, 4), CAPACITY_POOL (pool numbers, 100),
+// CAPACITY_REDIS_URL (instead of starting one).
 
-const POOL = Array.from({ length: 100 }, (_, i) => `+81120${String(i + 1).padStart(6, '0')}`)
 const TENANTS = 50
 const MINUTE_MS = 60_000
 const HOUR_MS = 3_600_000
@@ -72,18 +72,22 @@ export interface CapacityOptions {
   inFlight?: number
   /** Status polls per verification, for the per-verification figure. */
   polls?: number
+  /** Pool numbers (allocation does not grow with them: compare 10 and 1,000). */
+  pool?: number
 }
 
 export async function benchCapacity(options: CapacityOptions = {}): Promise<string[]> {
   const seconds = options.seconds ?? Number(process.env.CAPACITY_SECONDS || 5)
   const inFlight = options.inFlight ?? Number(process.env.CAPACITY_IN_FLIGHT || 256)
   const pollsPerVerification = options.polls ?? Number(process.env.CAPACITY_POLLS || 4)
+  const poolSize = options.pool ?? Number(process.env.CAPACITY_POOL || 100)
+  const pool = Array.from({ length: poolSize }, (_, i) => `+81120${String(i + 1).padStart(6, '0')}`)
   const { url, child } = await startRedis()
   const keyPrefix = `cvcapacity:${randomUUID()}:`
   const store: Store = await createRedisStore({ url, keyPrefix, lockAfterFailures: 5, retentionMs: 24 * HOUR_MS })
   const redis = new Redis(url)
   try {
-    await store.ensurePoolNumbers(POOL)
+    await store.ensurePoolNumbers(pool)
     const opened: { id: string; tenant: string; phone: string; to: string }[] = []
     const phone = (i: number) => `+8190${String(10_000_000 + i)}`
     // The counts the API takes inside these steps (plugins/ratelimit.ts): per API key and per number on create, per address on a poll.
@@ -116,7 +120,7 @@ export async function benchCapacity(options: CapacityOptions = {}): Promise<stri
       const v = opened[i]!
       await store.confirmVerification(v.id, v.tenant)
     }, called))
-    return report(steps, pollsPerVerification, inFlight, url, Boolean(child))
+    return report(steps, pollsPerVerification, inFlight, poolSize, url, Boolean(child))
   } finally {
     await store.close()
     if (child) {
@@ -134,10 +138,10 @@ export async function benchCapacity(options: CapacityOptions = {}): Promise<stri
   }
 }
 
-function report(steps: Step[], polls: number, inFlight: number, url: string, own: boolean): string[] {
+function report(steps: Step[], polls: number, inFlight: number, poolSize: number, url: string, own: boolean): string[] {
   const n = (x: number) => Math.round(x).toLocaleString('en-US')
   const lines = [
-    `capacity: the store's scripts against ${own ? 'a redis-server of its own' : url}, ${inFlight} calls in flight, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${availableParallelism()} cores`,
+    `capacity: the store's scripts against ${own ? 'a redis-server of its own' : url}, ${poolSize} pool numbers, ${inFlight} calls in flight, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${availableParallelism()} cores`,
   ]
   for (const s of steps) {
     lines.push(`  ${s.name}: ${n(s.done / s.seconds)}/s reached (${n(s.done)} in ${s.seconds.toFixed(1)} s); Redis CPU ${s.redisCpuUs.toFixed(1)} µs each → ceiling ${n(1e6 / s.redisCpuUs)}/s on one core`)
