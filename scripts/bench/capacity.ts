@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url'
 import { Redis } from 'ioredis'
 import { createRedisStore } from '../../src/store/redis/index.js'
 import type { RateCount, Store } from '../../src/store/types.js'
-import { freePort } from './service.js'
+import { deleteKeys, freePort } from './service.js'
 
 // `npm run bench:capacity` (issue 20): what one Redis primary sustains with the real scripts, no
 // HTTP in front. The store's own calls (store/redis: EVALSHA of the lua/ scripts, the writes
@@ -127,12 +127,7 @@ export async function benchCapacity(options: CapacityOptions = {}): Promise<stri
       child.kill('SIGKILL')
       await once(child, 'exit')
     } else {
-      let cursor = '0'
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${keyPrefix}*`, 'COUNT', 1000)
-        cursor = next
-        if (keys.length > 0) await redis.unlink(...keys)
-      } while (cursor !== '0')
+      await deleteKeys(url, keyPrefix)
     }
     redis.disconnect()
   }

@@ -2,13 +2,12 @@ import { randomUUID } from 'node:crypto'
 import { realpathSync } from 'node:fs'
 import { Agent, request } from 'node:http'
 import { fileURLToPath } from 'node:url'
-import { Redis } from 'ioredis'
 import { loadFixture } from '../../src/carriers/twilio/fixtures.js'
 import { signTwilioRequest } from '../../src/carriers/twilio/signature.js'
 import { newCallSid, simulatedParams } from '../../src/carriers/twilio/simulate.js'
 import type { Row } from './api.js'
 import { benchOverrides } from './api.js'
-import { startService, type Service } from './service.js'
+import { deleteKeys, startService, type Service } from './service.js'
 
 // Held voice answers under load (R6): N signed voice webhooks held at once over real HTTP on
 // loopback, against the service as `npm start` runs it (service.ts: main.ts on the Redis store).
@@ -131,20 +130,6 @@ async function run(connections: Connections, calls: number, delayMs: number, ram
     agent.destroy()
     await service.close()
     await deleteKeys(redisUrl, prefix)
-  }
-}
-
-async function deleteKeys(url: string, prefix: string): Promise<void> {
-  const redis = new Redis(url)
-  try {
-    let cursor = '0'
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000)
-      cursor = next
-      if (keys.length > 0) await redis.unlink(...keys)
-    } while (cursor !== '0')
-  } finally {
-    redis.disconnect()
   }
 }
 

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto'
 import { availableParallelism, loadavg } from 'node:os'
-import { Redis } from 'ioredis'
 import { benchApi, benchOverrides, type BenchOptions, type Row } from './api.js'
 import { benchHeldCalls } from './held-calls.js'
 import { benchMemory } from './memory.js'
-import { describeEnv } from './service.js'
+import { deleteKeys, describeEnv } from './service.js'
 
 // `npm run bench` (issues 3 and 20): the service as `npm start` runs it against a bare baseline
 // fed the same requests in the same run, Redis memory per pending verification, and held calls.
@@ -17,22 +16,6 @@ function positive(name: string, fallback: number): number {
   const value = Number(process.env[name] || fallback)
   if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`)
   return value
-}
-
-async function deleteKeys(url: string, prefix: string): Promise<number> {
-  const redis = new Redis(url)
-  let deleted = 0
-  try {
-    let cursor = '0'
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000)
-      cursor = next
-      if (keys.length > 0) deleted += await redis.unlink(...keys)
-    } while (cursor !== '0')
-  } finally {
-    redis.disconnect()
-  }
-  return deleted
 }
 
 function table(rows: Row[]): string {

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
+import { Redis } from 'ioredis'
 
 // The service as `npm start` starts it: src/main.ts (dist/src/main.js when built) in a process
 // of its own, configured by the environment alone, so the bench runs what users run: the jobs,
@@ -87,4 +88,21 @@ export async function startService(env: NodeJS.ProcessEnv, execArgv: string[] = 
 /** Overrides of the defaults, printed with every run: limits raised and the log level, nothing else. */
 export function describeEnv(overrides: Record<string, string>): string {
   return Object.entries(overrides).map(([k, v]) => `${k}=${v.length > 40 ? `${v.slice(0, 37)}…` : v}`).join(' ')
+}
+
+/** Deletes every key under `prefix` (a bench run's own); answers how many. */
+export async function deleteKeys(url: string, prefix: string): Promise<number> {
+  const redis = new Redis(url)
+  let deleted = 0
+  try {
+    let cursor = '0'
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000)
+      cursor = next
+      if (keys.length > 0) deleted += await redis.unlink(...keys)
+    } while (cursor !== '0')
+  } finally {
+    redis.disconnect()
+  }
+  return deleted
 }
