@@ -24,7 +24,7 @@ function table(rows: Row[]): string {
     r.name,
     number(r.value, r.unit),
     number(r.baseline, r.unit),
-    r.baseline ? `${(r.value / r.baseline).toFixed(2)}×` : '—',
+    r.baseline ? `${(r.ratio ?? r.value / r.baseline).toFixed(2)}×` : '—',
     r.target,
     r.pass ? 'PASS' : 'FAIL  <<<',
   ])
