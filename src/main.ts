@@ -12,6 +12,11 @@ import type { Store } from './store/types.js'
 // Process entry: config, store, app, listen; on SIGTERM close the listener, answer held
 // calls, then close every plugin (onClose), in that order.
 
+// Node's default accept queue is 511: carriers' webhooks arriving 2,000 in a second on new
+// connections overflow it while the loop is busy, and a dropped handshake waits a second to be
+// retried. The kernel caps this at net.core.somaxconn (4096 on Linux since 5.4).
+const LISTEN_BACKLOG = 4096
+
 export async function createStore(config: Config): Promise<Store> {
   const common = { lockAfterFailures: config.lockAfterFailures, retentionMs: config.retentionHours * 3600_000 }
   return config.store === 'redis' ? createRedisStore({ ...common, url: config.redis, keyPrefix: config.keyPrefix }) : createMemoryStore(common)
@@ -44,7 +49,7 @@ async function main(): Promise<void> {
     await app.close()
   })
   // fastify's own "listening" line is the first the process writes: it names what to open.
-  await app.listen({ port: config.port, host: config.host, listenTextResolver: () => servingLine(config) })
+  await app.listen({ port: config.port, host: config.host, backlog: LISTEN_BACKLOG, listenTextResolver: () => servingLine(config) })
 }
 
 /** The first log line: where the service is, on which store, and the pages a newcomer opens. */

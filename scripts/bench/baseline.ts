@@ -9,10 +9,7 @@ import { Redis } from 'ioredis'
 
 const HASH = 'baseline:v'
 
-/**
- * The child side of api.ts' startServer: tells the parent its port, answers 'cpu' with this
- * process's CPU time so far (µs), and closes when the parent lets go of it.
- */
+/** The child side of api.ts' startServer: tells the parent its port, and closes when the parent lets go of it. */
 export function serveChild(app: FastifyInstance, close: () => Promise<void>): void {
   const exit = async () => {
     await close()
@@ -20,12 +17,6 @@ export function serveChild(app: FastifyInstance, close: () => Promise<void>): vo
   }
   process.once('disconnect', exit)
   process.once('SIGTERM', exit)
-  process.on('message', (message) => {
-    if (message === 'cpu') {
-      const { user, system } = process.cpuUsage()
-      process.send?.({ cpu: user + system })
-    }
-  })
   const address = app.server.address()
   process.send?.({ port: typeof address === 'object' && address ? address.port : 0 })
 }

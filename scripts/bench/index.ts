@@ -1,36 +1,21 @@
 import { randomUUID } from 'node:crypto'
 import { availableParallelism, loadavg } from 'node:os'
-import { Redis } from 'ioredis'
-import { benchApi, type BenchOptions, type Row } from './api.js'
+import { benchApi, benchOverrides, type BenchOptions, type Row } from './api.js'
+import { benchHeldCalls } from './held-calls.js'
 import { benchMemory } from './memory.js'
+import { deleteKeys, describeEnv } from './service.js'
 
-// `npm run bench` (issue 3): throughput against a bare baseline measured in the same run,
-// Redis memory per pending verification, then the held-call bench if it exists. A report:
-// it exits 0 even when a target fails, and says FAIL where it does.
+// `npm run bench` (issues 3 and 20): the service as `npm start` runs it against a bare baseline
+// fed the same requests in the same run, Redis memory per pending verification, and held calls.
+// A report: it exits 0 even when a target fails, and says FAIL where it does.
 // Env: REDIS_URL, BENCH_DURATION (s, 8), BENCH_WARMUP (s, 2), BENCH_CONNECTIONS (50),
-// BENCH_ROUNDS (2), BENCH_ONLY (poll | create | memory), BENCH_LOG_LEVEL (the app's, info),
-// BENCH_CPU_PROF (a directory: the servers write .cpuprofile files into its app/ and baseline/).
+// BENCH_ROUNDS (3), BENCH_ONLY (a section's name below), BENCH_LOG_LEVEL (the app's, info),
+// BENCH_CPU_PROF (a directory: the servers write .cpuprofile files into its app/, app1000/ and baseline/).
 
 function positive(name: string, fallback: number): number {
   const value = Number(process.env[name] || fallback)
   if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`)
   return value
-}
-
-async function deleteKeys(url: string, prefix: string): Promise<number> {
-  const redis = new Redis(url)
-  let deleted = 0
-  try {
-    let cursor = '0'
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000)
-      cursor = next
-      if (keys.length > 0) deleted += await redis.unlink(...keys)
-    } while (cursor !== '0')
-  } finally {
-    redis.disconnect()
-  }
-  return deleted
 }
 
 function table(rows: Row[]): string {
@@ -39,7 +24,7 @@ function table(rows: Row[]): string {
     r.name,
     number(r.value, r.unit),
     number(r.baseline, r.unit),
-    r.baseline ? `${(r.value / r.baseline).toFixed(2)}×` : '—',
+    r.baseline ? `${(r.ratio ?? r.value / r.baseline).toFixed(2)}×` : '—',
     r.target,
     r.pass ? 'PASS' : 'FAIL  <<<',
   ])
@@ -50,20 +35,13 @@ function table(rows: Row[]): string {
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line), '', 'notes:', ...notes].join('\n')
 }
 
-async function heldCalls(): Promise<string[]> {
-  const module = './held-calls.js'
-  let bench: { benchHeldCalls?: () => Promise<string[]> }
-  try {
-    bench = (await import(module)) as typeof bench
-  } catch (error) {
-    if ((error as { code?: string }).code === 'ERR_MODULE_NOT_FOUND' && String(error).includes('held-calls')) {
-      return ['held calls: skipped (scripts/bench/held-calls.ts does not exist yet)']
-    }
-    throw error
-  }
-  if (typeof bench.benchHeldCalls !== 'function') return ['held calls: skipped (held-calls.ts exports no benchHeldCalls)']
-  return bench.benchHeldCalls()
-}
+// The rows, in order. A new row is one entry: BENCH_ONLY=<name> runs that section alone.
+const SECTIONS: { name: string; run: (options: BenchOptions) => Promise<Row[]> }[] = [
+  { name: 'poll', run: benchApi },
+  { name: 'create', run: benchApi },
+  { name: 'memory', run: benchMemory },
+  { name: 'held', run: () => benchHeldCalls() },
+]
 
 async function main(): Promise<void> {
   const options: BenchOptions = {
@@ -72,27 +50,31 @@ async function main(): Promise<void> {
     durationSeconds: positive('BENCH_DURATION', 8),
     warmupSeconds: positive('BENCH_WARMUP', 2),
     connections: positive('BENCH_CONNECTIONS', 50),
-    rounds: positive('BENCH_ROUNDS', 2),
+    rounds: positive('BENCH_ROUNDS', 3),
   }
   const only = process.env.BENCH_ONLY
+  if (only && !SECTIONS.some((s) => s.name === only)) throw new Error(`BENCH_ONLY must be one of ${SECTIONS.map((s) => s.name).join(', ')}`)
   console.error(
     `bench: ${options.connections} connections, warm-up ${options.warmupSeconds} s, ${options.durationSeconds} s per run, ` +
       `${options.rounds} rounds (median), keys under ${options.prefix}`,
   )
+  const settings = `the service as npm start runs it (src/main.ts, Redis store), defaults but ${describeEnv(benchOverrides())}`
+  console.error(`bench: ${settings}`)
   // Servers, Redis and autocannon share these cores: anything else running skews the ratios.
-  const busy = () => `load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores`
+  const busy = () => `load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${availableParallelism()} cores`
   const before = busy()
   const rows: Row[] = []
   try {
-    if (only !== 'memory') rows.push(...(await benchApi(options)))
-    if (!only || only === 'memory') rows.push(...(await benchMemory(options)))
+    // poll and create are one section when both run (one baseline and app for both).
+    const chosen = only ? SECTIONS.filter((s) => s.name === only) : SECTIONS.filter((s) => s.name !== 'create')
+    for (const section of chosen) rows.push(...(await section.run(options)))
   } finally {
     const deleted = await deleteKeys(options.redisUrl, options.prefix)
     console.error(`bench: deleted ${deleted} keys under ${options.prefix}`)
   }
   console.log(table(rows))
+  console.log(`service: ${settings}`)
   console.log(`machine: ${before} before, ${busy()} after${loadavg()[0]! > availableParallelism() ? ' — busy, the ratios are noisy' : ''}`)
-  if (!only) for (const line of await heldCalls()) console.log(line)
 }
 
 await main()

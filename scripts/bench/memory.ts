@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Redis } from 'ioredis'
-import { appEnv, BENCH_POOL, openVerifications, phoneNumbers, startServer, type BenchOptions, type Row } from './api.js'
+import { appEnv, BENCH_POOL, openVerifications, phoneNumbers, type BenchOptions, type Row } from './api.js'
+import { startService } from './service.js'
 
 // Redis memory per pending verification: N creates through the API of a fresh app (so
 // whatever a create leaves behind counts: the rate-limit counters, and any BullMQ job), with
 // MEMORY USAGE summed over every key under its prefix before the first create and after the
 // last. The difference over N is the cost of one pending verification: keys that exist
-// before (pool:n:*, pool:all, pool:active, BullMQ's meta keys and the expiry sweep's schedule)
+// before (pool:n:*, pool:all, pool:active and its cdf, BullMQ's meta keys and the expiry sweep's schedule)
 // are shared and fall out of it; keys that grow with N (the per-number pending sets, any
 // BullMQ job and event stream) are counted in it.
 
@@ -64,7 +65,7 @@ async function settled(redis: Redis, prefix: string): Promise<Usage> {
 export async function benchMemory(options: BenchOptions): Promise<Row[]> {
   const prefix = `${options.prefix}mem:`
   const apiKey = randomBytes(18).toString('base64url')
-  const app = await startServer('api', ['serve'], { ...appEnv(options, prefix, apiKey), LOG_LEVEL: 'warn' })
+  const app = await startService(appEnv(options, prefix, apiKey))
   const redis = new Redis(options.redisUrl)
   try {
     const before = await settled(redis, prefix)

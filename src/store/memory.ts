@@ -6,7 +6,7 @@ import {
   applyCall, applyCancel, applyConfirm, applySupersede, countsAsFailure, expireIfDue, isInsideWindow, isOpen,
   type CancelReason, type Transition, type Verification,
 } from '../domain/verification.js'
-import { openedVerification, pickWeighted } from './allocation.js'
+import { openedVerification, pickWeighted, weightIndex, type WeightIndex } from './allocation.js'
 import { Refusal, refusalError, refusalOf, withChanged } from './refusals.js'
 import type {
   AuditEntry, CallResult, CallStatusInput, CreateVerificationInput, DayLock, Hits, MaintenanceWindow, Outcome,
@@ -42,6 +42,12 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
   const audit: AuditEntry[] = []
   const events = new EventEmitter().setMaxListeners(0)
   let lastSweep = 0
+  // Allocation's view of the pool (allocation.ts WeightIndex): dropped on every pool change,
+  // built again by the next create, so a create never walks the pool.
+  let allocatable: WeightIndex | undefined
+  const poolChanged = (): void => {
+    allocatable = undefined
+  }
 
   const lockKey = (tenant: string, phone: string) => `${tenant}\n${phone}`
 
@@ -176,8 +182,9 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
       until = lockedUntil(input.tenant, input.phoneNumber, now)
       if (until) throw withChanged(refusalError(Refusal.Locked, { lockedUntil: until, now }), changed)
 
-      const candidates = [...pool.values()].filter((n) => isAllocatable(n) && !openVerificationOn(input.phoneNumber, n.e164, now))
-      const chosen = pickWeighted(candidates.map((n) => ({ key: n.e164, weight: n.weight })), input.random)
+      allocatable ??= weightIndex([...pool.values()].filter(isAllocatable).map((n) => ({ key: n.e164, weight: n.weight })))
+      const held = [...(callers.get(input.phoneNumber)?.keys() ?? [])]
+      const chosen = pickWeighted(allocatable, held.filter((to) => openVerificationOn(input.phoneNumber, to, now)), input.random)
       if (!chosen) throw refusalError(Refusal.PoolExhausted)
       const verification = openedVerification(input, chosen, now)
       verifications.set(verification.id, { ...verification })
@@ -257,6 +264,7 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
       if (answered) {
         number.health = 'answered'
         if (number.state !== 'retired') number.state = 'quarantined'
+        poolChanged()
       }
       return { answered, number: numberView(number, now) }
     },
@@ -271,6 +279,7 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
       for (const e164 of numbers) {
         if (!pool.has(e164)) pool.set(e164, { e164, state: 'active', weight: 1, health: 'ok', addedAt: now, allocationsSinceCall: 0 })
       }
+      poolChanged()
     },
     async listNumbers() {
       const now = clock()
@@ -296,6 +305,7 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
         ...(input.label !== undefined ? { label: input.label } : {}),
       }
       pool.set(input.e164, record)
+      poolChanged()
       return numberView(record, now)
     },
     async updateNumber(e164, patch: PoolNumberPatch, options = {}) {
@@ -306,6 +316,7 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
       if (options.guard) guardUpdate(record, patch)
       Object.assign(record, Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)))
       if (patch.label === '') delete record.label // an empty label clears it, as in Redis (updateNumber-2.lua)
+      poolChanged()
       return { before, after: numberView(record, now) }
     },
 

@@ -4,6 +4,7 @@ import { CallverifyError, type ErrorCode } from '../../src/domain/errors.js'
 import { nextJapanMidnight } from '../../src/domain/japan.js'
 import type { Verification } from '../../src/domain/verification.js'
 import type { CreateVerificationInput, NumberState, StatusEvent, Store } from '../../src/store/types.js'
+import { allocationContract } from './allocation-contract.js'
 
 // The one store contract suite (STYLE.md "Tests", better-auth testAdapter): every store runs
 // these cases unchanged. Time is the harness's: memory moves an injected clock, Redis really
@@ -238,6 +239,9 @@ export function storeContract(name: string, factory: StoreFactory): void {
         expect((await create(store, { tenant: 'bank-b' })).verificationNumber).toBe(N1)
       })
     })
+
+    // Superseding counts as a failure (R11): the statistical cases supersede a thousand times.
+    allocationContract(() => harness({ lockAfterFailures: 100_000 }))
 
     describe('recordCall', () => {
       it('recordCall — the registered number calling inside the window verifies at once', async () => {

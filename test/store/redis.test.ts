@@ -70,7 +70,7 @@ describe('redis store — keys', () => {
     } while (cursor !== '0')
     const ttls = await Promise.all(keys.map(async (key) => [key, await redis.pttl(keyPrefix + key)] as const))
     const lasting = ttls.filter(([, ttl]) => ttl < 0).map(([key]) => key).sort()
-    expect(lasting).toEqual(['audit', 'maintenance', 'pool:active', 'pool:all', ...POOL.map((e) => `pool:n:${e}`)])
+    expect(lasting).toEqual(['audit', 'maintenance', 'pool:active', 'pool:active:cdf', 'pool:all', ...POOL.map((e) => `pool:n:${e}`)])
     // Sanity: the kinds of keys a verification writes are all there, with a TTL.
     const kinds = new Set(ttls.filter(([, ttl]) => ttl > 0).map(([key]) => key.split(':')[0]))
     expect(kinds).toEqual(new Set(['v', 'caller', 'pool', 'sid', 'calls', 'fail', 'lock']))

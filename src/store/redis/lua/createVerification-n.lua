@@ -6,7 +6,8 @@
   creates for one number leave one pending, and one caller never holds a number twice.
   KEYS[1] caller:{phone}           pool number → verification id (how a call finds its match),
                                    and latest:{tenant} → that tenant's newest verification id
-  KEYS[2] pool:active              active pool number → weight
+  KEYS[2] pool:active              active pool number → weight; allocation reads pool:active:cdf
+                                   derived from it (includes/pool.lua), built from it when missing
   KEYS[3] lock:{tenant}:{phone}    the day lock (R11), value lockedUntil
   KEYS[4] v:{id}                   the new verification
   KEYS[5…] rl:{name}               rate-limit counts, taken first (includes/counts.lua)
@@ -46,33 +47,44 @@ if older_id then
   end
 end
 
-local active = redis.call('HGETALL', KEYS[2])
-local candidates, total = {}, 0
-for i = 1, #active, 2 do
-  local number, weight = active[i], tonumber(active[i + 1])
-  local busy = false
-  local holder = held[number]
-  if holder then
-    local h = redis.call('HMGET', ctx.prefix .. 'v:' .. holder, 'status', 'expiresAt')
-    busy = h[1] and is_open(h[1]) and now < tonumber(h[2]) or false
+-- R2 in O(log pool): pool:active:cdf (includes/pool.lua) places each allocatable number on
+-- the points [end − weight, end) of a line as long as the total weight; one point drawn over
+-- the free weight is moved past the points of the caller's busy numbers below it, so every
+-- free number keeps exactly its weight's share. The twin of allocation.ts pickWeighted.
+local cdf = cdf_key(KEYS[2])
+local function allocate()
+  local last = redis.call('ZRANGE', cdf, -1, -1, 'WITHSCORES')
+  local total = tonumber(last[2] or rebuild_cdf(KEYS[2]))
+  local skipped, free = {}, total
+  for number, holder in pairs(held) do
+    local stop = redis.call('ZSCORE', cdf, number)
+    if stop then
+      local h = redis.call('HMGET', ctx.prefix .. 'v:' .. holder, 'status', 'expiresAt')
+      if h[1] and is_open(h[1]) and now < tonumber(h[2]) then
+        stop = tonumber(stop)
+        local below = redis.call('ZREVRANGEBYSCORE', cdf, '(' .. stop, '-inf', 'WITHSCORES', 'LIMIT', 0, 1)
+        local start = tonumber(below[2] or 0)
+        skipped[#skipped + 1] = { start, stop - start }
+        free = free - (stop - start)
+      end
+    end
   end
-  if is_allocatable('active', weight) and not busy then -- pool:active holds active numbers only
-    candidates[#candidates + 1] = { number, weight }
-    total = total + weight
+  if free <= 0 then return nil end
+  local point = math.min(math.floor(tonumber(ARGV[10]) * free), free - 1)
+  table.sort(skipped, function(a, b) return a[1] < b[1] end)
+  for _, s in ipairs(skipped) do
+    if point >= s[1] then point = point + s[2] end
   end
+  return redis.call('ZRANGEBYSCORE', cdf, '(' .. point, '+inf', 'LIMIT', 0, 1)[1]
 end
-if total <= 0 then return reply(-3, now, {}, changed) end
-
--- The same walk as allocation.ts pickWeighted.
-local point = tonumber(ARGV[10]) * total
-local chosen = candidates[#candidates][1]
-for _, c in ipairs(candidates) do
-  point = point - c[2]
-  if point < 0 then
-    chosen = c[1]
-    break
-  end
+local chosen = allocate()
+-- pool:active has the last word: a set left behind by a pool change through an older release
+-- (one that knew no cdf) is rebuilt rather than hand out a number that left allocation.
+if chosen and tonumber(redis.call('HGET', KEYS[2], chosen) or '0') <= 0 then
+  rebuild_cdf(KEYS[2])
+  chosen = allocate()
 end
+if not chosen then return reply(-3, now, {}, changed) end
 
 local window = tonumber(ARGV[9])
 local v = {

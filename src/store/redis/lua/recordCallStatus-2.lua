@@ -24,6 +24,6 @@ if not is_answered(tonumber(ARGV[1])) then return 0 end
 redis.call('HSET', KEYS[1], 'health', 'answered')
 if redis.call('HGET', KEYS[1], 'state') ~= 'retired' then
   redis.call('HSET', KEYS[1], 'state', 'quarantined')
-  redis.call('HDEL', KEYS[2], e164)
+  sync_active(KEYS[2], { e164 = e164, state = 'quarantined' })
 end
 return 1
