@@ -55,6 +55,7 @@ export function renderGlance(numbers, hourly) {
     return el('li', { class: `card health-${n.health}`, 'data-e164': n.e164 },
       el('h3', {}, n.display, ' ', el('span', { class: `badge health-${n.health}` }, t(`health_${n.health}`))),
       chart(series, t('chartLabel', { number: n.display, ...totals })),
+      el('p', { class: 'hours', 'aria-hidden': 'true' }, el('span', {}, t('hoursAgo')), el('span', {}, t('thisHour'))),
       el('p', { class: 'totals' }, t('calls24', totals)))
   }))
 }
