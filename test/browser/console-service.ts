@@ -1,10 +1,14 @@
+import { mkdirSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import type { FastifyInstance } from 'fastify'
-import type { BrowserContext, Page } from 'playwright-core'
-import { expect } from 'vitest'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { afterAll, afterEach, beforeAll, expect } from 'vitest'
 import { buildApp } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
 import { createMemoryStore } from '../../src/store/memory.js'
 import type { Store } from '../../src/store/types.js'
+import { launchChromium } from '../support/browser.js'
 import { startFakeTwilio, type FakeTwilio } from '../support/fake-twilio.js'
 import { freePort } from '../support/global-setup.js'
 
@@ -49,14 +53,53 @@ export async function startConsoleService(): Promise<ConsoleService> {
   }
 }
 
-/** Opens the console in a fresh context; `signIn` types the token and waits for the pool. */
-export async function openConsole(context: BrowserContext, service: ConsoleService, errors: Error[]): Promise<Page> {
-  context.setDefaultTimeout(8000)
-  const page = await context.newPage()
-  page.on('pageerror', (error) => errors.push(error))
-  await page.goto(`${service.url}/admin/console`)
-  await page.waitForSelector('body[data-ready="true"]')
-  return page
+// Screenshots go to test-results/ (ignored by git); SCREENSHOTS_DIR=docs/screenshots refreshes the README's.
+export const SHOTS = `${resolve(fileURLToPath(new URL('../../', import.meta.url)), process.env.SCREENSHOTS_DIR ?? 'test-results/screenshots')}/`
+
+export interface ConsoleSuite {
+  /** Set once the suite has started. */
+  service: ConsoleService
+  /** The console in a fresh browser context (its own cookies), in Japanese. */
+  open(viewport?: { width: number; height: number }): Promise<{ page: Page; context: BrowserContext }>
+}
+
+/** A suite's hooks: one browser and one service per file, a context per page, and no page errors. */
+export function consoleSuite(): ConsoleSuite {
+  let browser: Browser
+  const contexts: BrowserContext[] = []
+  const errors: Error[] = []
+  const suite: ConsoleSuite = {
+    service: undefined as unknown as ConsoleService,
+    async open(viewport = { width: 1280, height: 900 }) {
+      const context = await browser.newContext({ viewport, locale: 'ja-JP' })
+      contexts.push(context)
+      context.setDefaultTimeout(8000)
+      context.on('weberror', (error) => errors.push(error.error()))
+      const page = await context.newPage()
+      await page.goto(`${suite.service.url}/admin/console`)
+      await page.waitForSelector('body[data-ready="true"]')
+      return { page, context }
+    },
+  }
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true })
+    browser = await launchChromium()
+    suite.service = await startConsoleService()
+  })
+  afterEach(async () => {
+    await Promise.all(contexts.splice(0).map((c) => c.close()))
+    expect(errors.splice(0).map((e) => e.message)).toEqual([])
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await suite.service?.close()
+  })
+  return suite
+}
+
+/** Waits for the live region to say this. */
+export function status(page: Page, text: string | RegExp): Promise<void> {
+  return page.locator('#status', { hasText: text }).waitFor()
 }
 
 export async function signIn(page: Page, token = ADMIN_TOKEN): Promise<void> {

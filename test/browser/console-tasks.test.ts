@@ -1,16 +1,11 @@
-import { mkdirSync } from 'node:fs'
-import { resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
-import { describeInChromium, launchChromium, seriousViolations } from '../support/browser.js'
-import { POOL, openConsole, pageContent, signIn, startConsoleService, type ConsoleService } from './console-service.js'
+import { expect, it } from 'vitest'
+import { describeInChromium, seriousViolations } from '../support/browser.js'
+import { POOL, SHOTS, consoleSuite, pageContent, signIn, status } from './console-service.js'
 
 // GET /admin/console in Debian's chromium: helping a locked customer (R11) with the number
 // masked everywhere (R1), the 24-hour chart and the numbers that need an operator, maintenance
 // in Japan time, the audit log's filters and pages, the keyboard, axe-core at 1280 and 768 px.
 
-const SHOTS = `${resolve(fileURLToPath(new URL('../../', import.meta.url)), process.env.SCREENSHOTS_DIR ?? 'test-results/screenshots')}/`
 const [N1, , N3] = POOL as [string, string, string]
 const PHONE = '09012345678'
 const API = { authorization: 'Bearer dev-api-key' }
@@ -18,40 +13,16 @@ let sids = 0
 const callSid = () => `CA${String(++sids).padStart(32, '0')}`
 
 describeInChromium('GET /admin/console in chromium — customers, chart, maintenance, audit, accessibility', () => {
-  let browser: Browser
-  let service: ConsoleService
-  const contexts: BrowserContext[] = []
-  const errors: Error[] = []
-
-  beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true })
-    browser = await launchChromium()
-    service = await startConsoleService()
-  })
-  afterEach(async () => {
-    await Promise.all(contexts.splice(0).map((c) => c.close()))
-    expect(errors.splice(0).map((e) => e.message)).toEqual([])
-  })
-  afterAll(async () => {
-    await browser?.close()
-    await service?.close()
-  })
-
-  async function open(viewport = { width: 1280, height: 900 }): Promise<Page> {
-    const context = await browser.newContext({ viewport, locale: 'ja-JP' })
-    contexts.push(context)
-    return openConsole(context, service, errors)
-  }
-  const status = (page: Page, text: string | RegExp) => page.locator('#status', { hasText: text }).waitFor()
-  const create = () => service.app.inject({ method: 'POST', url: '/v1/verifications', headers: API, payload: { phoneNumber: PHONE } })
+  const suite = consoleSuite()
+  const create = () => suite.service.app.inject({ method: 'POST', url: '/v1/verifications', headers: API, payload: { phoneNumber: PHONE } })
 
   it('help a customer — locked today, until when, failures, all masked (R1); lifting with a reason is audited; the number nowhere on the page', async () => {
     await create()
     const second = (await create()).json()
-    await service.app.inject({ method: 'POST', url: `/v1/verifications/${second.id}/cancel`, headers: API })
+    await suite.service.app.inject({ method: 'POST', url: `/v1/verifications/${second.id}/cancel`, headers: API })
     expect((await create()).statusCode).toBe(423)
 
-    const page = await open()
+    const { page } = await suite.open()
     await signIn(page)
     await page.getByLabel('お届け出電話番号（10〜11桁）').fill(PHONE)
     await page.getByLabel('テナント').selectOption('demo')
@@ -70,8 +41,8 @@ describeInChromium('GET /admin/console in chromium — customers, chart, mainten
     await page.getByRole('button', { name: 'ロックを解除する' }).click()
     await status(page, '*******5678 のロックを解除しました。')
     expect(await result.textContent()).toContain('ロックされていません。')
-    expect((await service.store.getLock('demo', '+819012345678')).lockedUntil).toBeUndefined()
-    expect((await service.store.listAudit(1))[0]).toMatchObject({ actor: 'alice', action: 'locks.clear', target: 'demo:*******5678', reason: '本人確認のうえ電話で依頼' })
+    expect((await suite.service.store.getLock('demo', '+819012345678')).lockedUntil).toBeUndefined()
+    expect((await suite.service.store.listAudit(1))[0]).toMatchObject({ actor: 'alice', action: 'locks.clear', target: 'demo:*******5678', reason: '本人確認のうえ電話で依頼' })
     await page.locator('#audit-table tbody tr', { hasText: '本人確認のうえ電話で依頼' }).waitFor()
     for (const d of digits) expect(await pageContent(page)).not.toContain(d)
     expect((await create()).statusCode).toBe(201)
@@ -80,11 +51,11 @@ describeInChromium('GET /admin/console in chromium — customers, chart, mainten
   it('at a glance — the chart shows a number\'s calls and verified calls this hour; an answered number is highlighted with what to do', async () => {
     const created = (await create()).json()
     const to = created.verificationNumber.e164 as string
-    expect((await service.store.recordCall({ callSid: callSid(), from: '+819012345678', to })).outcome).toBe('verified')
-    await service.store.recordCall({ callSid: callSid(), from: '+818011112222', to })
-    await service.store.recordCallStatus({ callSid: callSid(), to: N3, status: 'completed', durationSeconds: 4 })
+    expect((await suite.service.store.recordCall({ callSid: callSid(), from: '+819012345678', to })).outcome).toBe('verified')
+    await suite.service.store.recordCall({ callSid: callSid(), from: '+818011112222', to })
+    await suite.service.store.recordCallStatus({ callSid: callSid(), to: N3, status: 'completed', durationSeconds: 4 })
 
-    const page = await open()
+    const { page } = await suite.open()
     await signIn(page)
     const card = page.locator(`#charts li[data-e164="${to}"]`)
     const chart = card.getByRole('img')
@@ -97,11 +68,11 @@ describeInChromium('GET /admin/console in chromium — customers, chart, mainten
     expect(await page.locator('#advice').textContent()).toContain('0120-000-003 で着信に応答してしまいました')
     expect(await page.locator('#pool-table tr[data-e164="+81120000003"]').getAttribute('class')).toContain('health-answered')
     await page.locator('#glance').screenshot({ path: `${SHOTS}console-glance.png` })
-    await service.store.updateNumber(N3, { state: 'active', health: 'ok' })
+    await suite.service.store.updateNumber(N3, { state: 'active', health: 'ok' })
   })
 
   it('maintenance — announced in Japan time (sent as ISO), listed in Japan time, withdrawn', async () => {
-    const page = await open()
+    const { page } = await suite.open()
     await signIn(page)
     const japan = (ms: number) => new Date(ms + 9 * 3_600_000).toISOString().slice(0, 16)
     const startLocal = japan(Date.now() + 86_400_000)
@@ -112,19 +83,19 @@ describeInChromium('GET /admin/console in chromium — customers, chart, mainten
     await page.getByRole('button', { name: '告知する' }).click()
     const shown = startLocal.replace(/-/g, '/').replace('T', ' ')
     await status(page, `メンテナンスを告知しました: ${shown}`)
-    const [window] = await service.store.listMaintenance()
+    const [window] = await suite.service.store.listMaintenance()
     expect(window).toMatchObject({ startsAt: Date.parse(`${startLocal}:00+09:00`), endsAt: Date.parse(`${endLocal}:00+09:00`), note: '回線工事', createdBy: 'alice' })
     const row = page.locator('#maintenance-table tbody tr', { hasText: '回線工事' })
     expect(await row.textContent()).toContain(shown)
     await row.getByRole('button', { name: `${shown} のメンテナンスを取り下げる` }).click()
     await status(page, 'メンテナンスを取り下げました。')
-    expect(await service.store.listMaintenance()).toEqual([])
+    expect(await suite.service.store.listMaintenance()).toEqual([])
     await page.locator('#maintenance-table tbody', { hasText: '予定されたメンテナンスはありません。' }).waitFor()
   })
 
   it('audit — newest first, filtered by operator and by number, paged', async () => {
-    for (let i = 0; i < 25; i++) await service.store.appendAudit({ at: Date.now() + i, actor: 'bob', action: 'numbers.update', target: N1, after: { weight: i } })
-    const page = await open()
+    for (let i = 0; i < 25; i++) await suite.service.store.appendAudit({ at: Date.now() + i, actor: 'bob', action: 'numbers.update', target: N1, after: { weight: i } })
+    const { page } = await suite.open()
     await signIn(page)
     await page.getByLabel('操作者').fill('bob')
     await page.getByLabel('番号', { exact: true }).fill('0120-000-001')
@@ -147,7 +118,7 @@ describeInChromium('GET /admin/console in chromium — customers, chart, mainten
   })
 
   it('keyboard and language — sign in, open and close the change dialog by keyboard; English throughout', async () => {
-    const page = await open()
+    const { page } = await suite.open()
     for (let i = 0; i < 6 && (await page.evaluate(() => document.activeElement?.id)) !== 'token'; i++) await page.keyboard.press('Tab')
     await page.keyboard.type('console-test-admin-token')
     await page.keyboard.press('Enter')
@@ -169,7 +140,7 @@ describeInChromium('GET /admin/console in chromium — customers, chart, mainten
   })
 
   it('axe-core — no serious or critical violations signed out, signed in at 1280 px, and at 768 px where nothing overflows the page', async () => {
-    const page = await open()
+    const { page } = await suite.open()
     expect(await seriousViolations(page)).toEqual([])
     await signIn(page)
     await page.getByLabel('お届け出電話番号（10〜11桁）').fill('08011112222')
@@ -177,7 +148,7 @@ describeInChromium('GET /admin/console in chromium — customers, chart, mainten
     await page.locator('#lock-result').getByText('ロックされていません。').waitFor()
     expect(await seriousViolations(page)).toEqual([])
 
-    const narrow = await open({ width: 768, height: 1024 })
+    const { page: narrow } = await suite.open({ width: 768, height: 1024 })
     await signIn(narrow)
     expect(await narrow.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true)
     // The wide pool table scrolls inside its own region, which the keyboard can reach.

@@ -10,9 +10,9 @@ export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking']
 const INSTALL = `chromium not found at ${CHROMIUM}: install it with "apt-get install chromium" (or set CHROMIUM_PATH)`
 
-/** describe for a suite that needs chromium. */
-export function describeInChromium(name: string, body: () => void): void {
-  if (existsSync(CHROMIUM)) return void describe(name, body)
+/** describe for a suite that needs chromium; a browser case gets more time on a busy machine. */
+export function describeInChromium(name: string, body: () => void, timeout = 60_000): void {
+  if (existsSync(CHROMIUM)) return void describe(name, { timeout }, body)
   if (process.env.CI === 'true') return void describe(name, () => it('chromium is installed', () => { throw new Error(INSTALL) }))
   console.warn(`${name}: skipped, ${INSTALL}`)
   describe.skip(name, body)
