@@ -1,7 +1,7 @@
 import { announce, api, failure, onSubmit, useSession } from './api.js'
 import { refreshAudit, setupAudit } from './audit.js'
 import { renderGlance } from './glance.js'
-import { setTenants, setupHelp } from './help.js'
+import { forgetLock, setTenants, setupHelp, showLock } from './help.js'
 import { language, setLanguage, t } from './i18n.js'
 import { renderMaintenance, setupMaintenance } from './maintenance.js'
 import { renderPool, setupPool } from './pool.js'
@@ -29,6 +29,7 @@ async function refreshAll() {
 
 function showSignedOut(message) {
   useSession('')
+  forgetLock()
   $('console').hidden = true
   $('sign-out').hidden = true
   $('admin-name').hidden = true
@@ -73,6 +74,7 @@ $('lang').addEventListener('click', async () => {
   setLanguage(language() === 'ja' ? 'en' : 'ja')
   if (session) {
     $('admin-name').textContent = t('signedInAs', { admin: session.admin })
+    showLock()
     await refreshAll().catch(() => {})
   }
 })

@@ -7,8 +7,11 @@ import { japanTime, t } from './i18n.js'
 // lock is lifted or another is looked up, never in the page.
 
 let current // { phoneNumber, tenant } of the lock on show
+let shown // the API's answer on show (masked), for a change of language
 
-function showLock(lock) {
+export function showLock(lock = shown) {
+  if (!lock) return
+  shown = lock
   const result = document.getElementById('lock-result')
   result.replaceChildren(
     el('h3', {}, t('lockOf', { number: lock.phoneNumber.masked, tenant: lock.tenant })),
@@ -17,6 +20,14 @@ function showLock(lock) {
   )
   result.hidden = false
   document.getElementById('lift-form').hidden = !(lock.locked || lock.failures > 0)
+}
+
+/** Sign-out: the number and its lock leave the page and this module. */
+export function forgetLock() {
+  current = shown = undefined
+  document.getElementById('lock-result').replaceChildren()
+  document.getElementById('lock-result').hidden = true
+  document.getElementById('lift-form').hidden = true
 }
 
 const lockPath = ({ phoneNumber, tenant }) => `/admin/locks/${encodeURIComponent(phoneNumber)}?tenant=${encodeURIComponent(tenant)}`
@@ -30,9 +41,7 @@ export function setupHelp(refreshAudit) {
     const field = document.getElementById('lock-phone')
     const lookup = { phoneNumber: String(data.get('phoneNumber')).replace(/[\s-]/g, ''), tenant: String(data.get('tenant')) }
     field.value = '' // R1: the full number leaves the page at once, whatever the answer
-    current = undefined
-    document.getElementById('lift-form').hidden = true
-    document.getElementById('lock-result').hidden = true
+    forgetLock()
     const lock = await api('GET', lockPath(lookup))
     current = lookup
     showLock(lock)
