@@ -86,9 +86,11 @@ for (const kind of STORE_KINDS) {
       expect(Date.now() - lastHour).toBeLessThan(3_600_000 + 5000)
       const series = body.numbers.find((n: { e164: string }) => n.e164 === to)
       expect(series.display).toMatch(/^0120-/)
-      expect(series.calls.at(-1)).toBe(3)
-      expect(series.verified.at(-1)).toBe(1)
-      expect(series.calls.slice(0, -1).reduce((a: number, b: number) => a + b, 0)).toBe(0)
+      // This hour's, or the previous one's if an hour began in between.
+      const at = series.calls.at(-1) > 0 ? 23 : 22
+      expect(series.calls[at]).toBe(3)
+      expect(series.verified[at]).toBe(1)
+      expect(series.calls.reduce((a: number, b: number) => a + b, 0)).toBe(3)
       expect((await t.app.inject({ url: '/admin/numbers/hourly?hours=6', headers: admin })).json().hours).toHaveLength(6)
       expect((await t.app.inject({ url: '/admin/numbers/hourly?hours=25', headers: admin })).statusCode).toBe(400)
       expect((await t.app.inject({ url: '/admin/numbers/hourly' })).statusCode).toBe(401)
