@@ -9,6 +9,7 @@ import { errorHandler, notFoundHandler, toContractError, sendError } from './htt
 import { ServiceGate } from './http/gates.js'
 import opsRoutes from './http/ops.js'
 import adminRoutes from './http/admin/index.js'
+import consoleRoutes from './http/admin/console.js'
 import metrics, { createMetrics } from './plugins/metrics.js'
 import health from './plugins/health.js'
 import queuesDashboard from './http/admin/queues.js'
@@ -150,6 +151,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }, { prefix: '/v1' })
   await app.register(sdkRoutes, { prefix: '/sdk' })
   await app.register(adminRoutes, { prefix: '/admin' })
+  // The console page and its sign-in, beside the /admin routes (not behind their Bearer token).
+  await app.register(consoleRoutes, { prefix: '/admin' })
   await app.register(health)
   await app.register(queuesDashboard, { prefix: '/admin/queues' })
   await app.register(webhookRoutes, { prefix: '/webhooks/twilio' })

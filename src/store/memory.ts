@@ -8,8 +8,9 @@ import {
 } from '../domain/verification.js'
 import { openedVerification, pickWeighted, weightIndex, type WeightIndex } from './allocation.js'
 import { Refusal, refusalError, refusalOf, withChanged } from './refusals.js'
+import { HOUR_MS, HOURLY_HOURS } from './types.js'
 import type {
-  AuditEntry, CallResult, CallStatusInput, CreateVerificationInput, DayLock, Hits, MaintenanceWindow, Outcome,
+  AdminSession, AuditEntry, CallResult, CallStatusInput, CreateVerificationInput, DayLock, Hits, MaintenanceWindow, Outcome,
   PoolNumber, PoolNumberPatch, RateCount, RecordCallInput, StatusEvent, Store, StoreOptions,
 } from './types.js'
 import { CALL_SID_TTL_MS } from './types.js'
@@ -40,6 +41,8 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
   const counters = new Map<string, { current: number; endsAt: number }>() // rate-limit counters (RateCount)
   let maintenance: MaintenanceWindow[] = []
   const audit: AuditEntry[] = []
+  const hourly = new Map<string, { calls: number; verified: number }>() // pool number + hour → calls (the console's chart)
+  const sessions = new Map<string, AdminSession>()
   const events = new EventEmitter().setMaxListeners(0)
   let lastSweep = 0
   // Allocation's view of the pool (allocation.ts WeightIndex): dropped on every pool change,
@@ -111,6 +114,9 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
     for (const [sid, at] of callSids) if (at < now) callSids.delete(sid)
     for (const [key, until] of locks) if (until <= now) locks.delete(key)
     for (const [key, counter] of counters) if (counter.endsAt <= now) counters.delete(key)
+    for (const [key, session] of sessions) if (session.expiresAt <= now) sessions.delete(key)
+    const oldestHour = Math.floor(now / HOUR_MS) - HOURLY_HOURS
+    for (const key of hourly.keys()) if (Number(key.slice(key.lastIndexOf('\n') + 1)) < oldestHour) hourly.delete(key)
     // Indexes pointing at forgotten verifications, and counters of days gone by, go too.
     for (const [key, id] of latest) if (!verifications.has(id)) latest.delete(key)
     for (const [caller, byNumber] of callers) {
@@ -239,6 +245,7 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
       if (!record) return { outcome: 'unmatched', now, changed }
       const t = applyCall(record, now)
       commit(record, t.verification, now, changed)
+      if (t.ok && t.changed) hourCount(number, now).verified++
       if (t.ok) return { outcome: t.changed ? 'verified' : 'repeat', now, changed }
       return { outcome: t.refusal === 'VERIFICATION_EXPIRED' ? 'expired' : 'unmatched', now, changed }
     },
@@ -361,6 +368,38 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
     async listAudit(limit) {
       return audit.slice(0, limit)
     },
+
+    async hourlyCalls(hours) {
+      const now = clock()
+      const firstHour = Math.floor(now / HOUR_MS) - Math.min(hours, HOURLY_HOURS) + 1
+      const span = Array.from({ length: Math.min(hours, HOURLY_HOURS) }, (_, i) => firstHour + i)
+      const numbers = [...pool.keys()].sort().map((e164) => {
+        const counts = span.map((hour) => hourly.get(`${e164}\n${hour}`))
+        return { e164, calls: counts.map((c) => c?.calls ?? 0), verified: counts.map((c) => c?.verified ?? 0) }
+      })
+      return { firstHour: firstHour * HOUR_MS, numbers }
+    },
+
+    async putSession(digest, session) {
+      sweep(clock())
+      sessions.set(digest, { ...session })
+    },
+    async getSession(digest) {
+      const session = sessions.get(digest)
+      if (!session || session.expiresAt <= clock()) return null
+      return { ...session }
+    },
+    async deleteSession(digest) {
+      sessions.delete(digest)
+    },
+  }
+
+  /** This hour's counters of a pool number (the console's chart). */
+  function hourCount(number: NumberRecord, now: number): { calls: number; verified: number } {
+    const key = `${number.e164}\n${Math.floor(now / HOUR_MS)}`
+    let count = hourly.get(key)
+    if (!count) hourly.set(key, (count = { calls: 0, verified: 0 }))
+    return count
   }
 
   /** UpdateNumberOptions.guard: the twin of the guard in updateNumber-2.lua. */
@@ -375,6 +414,7 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
   function noteCall(number: NumberRecord, now: number): void {
     const key = `${number.e164}\n${japanDay(now)}`
     dayCalls.set(key, (dayCalls.get(key) ?? 0) + 1)
+    hourCount(number, now).calls++
     number.lastCallAt = now
     number.allocationsSinceCall = 0
     if (number.health === 'silent') number.health = 'ok'

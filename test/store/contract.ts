@@ -5,6 +5,7 @@ import { nextJapanMidnight } from '../../src/domain/japan.js'
 import type { Verification } from '../../src/domain/verification.js'
 import type { CreateVerificationInput, NumberState, StatusEvent, Store } from '../../src/store/types.js'
 import { allocationContract } from './allocation-contract.js'
+import { consoleContract } from './contract-console.js'
 
 // The one store contract suite (STYLE.md "Tests", better-auth testAdapter): every store runs
 // these cases unchanged. Time is the harness's: memory moves an injected clock, Redis really
@@ -897,5 +898,7 @@ export function storeContract(name: string, factory: StoreFactory): void {
         expect(all[999]!.action).toBe('a10')
       })
     })
+
+    consoleContract(harness)
   })
 }

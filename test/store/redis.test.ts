@@ -46,7 +46,7 @@ async function openStore(options: { keyPrefix?: string; url?: string; lockAfterF
 }
 
 describe('redis store — keys', () => {
-  it('keys — everything written for verifications, calls and locks has a TTL; only pool, maintenance and audit configuration lasts', async () => {
+  it('keys — everything written for verifications, calls, locks and console sessions has a TTL; only pool, maintenance and audit configuration lasts', async () => {
     const { store, keyPrefix } = await openStore({ lockAfterFailures: 1 })
     await store.ensurePoolNumbers(POOL)
     const v = (await store.createVerification(input())).verification
@@ -57,6 +57,7 @@ describe('redis store — keys', () => {
     await store.cancelVerification(v.id, 'customer') // a failure and, at limit 1, a lock
     await store.addMaintenance({ startsAt: Date.now() + 3_600_000, endsAt: Date.now() + 7_200_000, note: 'm' })
     await store.appendAudit({ at: Date.now(), actor: 'ops', action: 'test' })
+    await store.putSession('digest', { admin: 'ops', csrfToken: 'c', tokenMac: 'm', createdAt: Date.now(), expiresAt: Date.now() + 8 * 3_600_000 })
     expect((await store.getLock('bank-a', CALLER)).lockedUntil).toBeDefined()
 
     const redis = new Redis(redisUrl())
@@ -73,7 +74,13 @@ describe('redis store — keys', () => {
     expect(lasting).toEqual(['audit', 'maintenance', 'pool:active', 'pool:active:cdf', 'pool:all', ...POOL.map((e) => `pool:n:${e}`)])
     // Sanity: the kinds of keys a verification writes are all there, with a TTL.
     const kinds = new Set(ttls.filter(([, ttl]) => ttl > 0).map(([key]) => key.split(':')[0]))
-    expect(kinds).toEqual(new Set(['v', 'caller', 'pool', 'sid', 'calls', 'fail', 'lock']))
+    expect(kinds).toEqual(new Set(['v', 'caller', 'pool', 'sid', 'calls', 'hourly', 'fail', 'lock', 'session']))
+    // The console's hour counters (bounded: the chart's 24 hours and the current one), and a session of 8 hours.
+    const hourly = ttls.filter(([key]) => key.startsWith('hourly:'))
+    expect(hourly.map(([key]) => key)).toEqual([`hourly:${v.verificationNumber}:${Math.floor(Date.now() / 3_600_000)}`])
+    expect(hourly[0]![1]).toBeLessThanOrEqual(25 * 3_600_000)
+    expect(hourly[0]![1]).toBeGreaterThan(24 * 3_600_000 - 60_000)
+    expect(ttls.find(([key]) => key === 'session:digest')![1]).toBeGreaterThan(8 * 3_600_000 - 60_000)
   })
 
   it('counts — a count taken in a store step gives its counter a TTL on the first hit, and mends one left without a TTL once past its max', async () => {

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { CallverifyError } from '../../domain/errors.js'
 import { bearerToken, unauthorized } from '../auth.js'
+import { checkSessionRequest, findSession } from './session.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -9,10 +10,21 @@ declare module 'fastify' {
   }
 }
 
-/** onRequest hook of every /admin route: an admin token; an API key here is a 403 (docs/contract.md errors). */
+/**
+ * onRequest for every /admin route: an admin token; an API key here is a 403 (docs/contract.md errors).
+ * Without a Bearer header, the operations console's session cookie, with its CSRF rules (session.ts).
+ */
 export async function requireAdmin(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
   const app = request.server
   const token = bearerToken(request)
+  if (token === undefined) {
+    const found = await findSession(request)
+    if (found === undefined) throw unauthorized()
+    checkSessionRequest(request, found.session)
+    request.admin = found.session.admin
+    request.adminSession = found.session
+    return
+  }
   const admin = app.adminTokens.match(token)
   if (admin !== undefined) {
     request.admin = admin
@@ -25,12 +37,13 @@ export async function requireAdmin(request: FastifyRequest, _reply: FastifyReply
 }
 
 /** Writes one audit entry for a change made through /admin. */
-export async function audit(request: FastifyRequest, action: string, target: string | undefined, before: unknown, after: unknown): Promise<void> {
+export async function audit(request: FastifyRequest, action: string, target: string | undefined, before: unknown, after: unknown, reason?: string): Promise<void> {
   await request.server.store.appendAudit({
-    at: Date.now(),
+    at: request.server.clock(),
     actor: request.admin ?? 'unknown',
     action,
     ...(target !== undefined ? { target } : {}),
+    ...(reason ? { reason } : {}),
     ...(before !== undefined ? { before } : {}),
     ...(after !== undefined ? { after } : {}),
   })

@@ -4,7 +4,7 @@ import { CallverifyError } from '../../domain/errors.js'
 import { maskPhoneNumber, normalizeRegisteredNumber } from '../../domain/phone.js'
 import type { DayLock } from '../../store/types.js'
 import { BearerAuth, errorResponses } from '../schemas/common.js'
-import { LockBody, LockParams, LockQuery } from '../schemas/admin.js'
+import { LiftLockBody, LockBody, LockParams, LockQuery } from '../schemas/admin.js'
 import { audit } from './auth.js'
 
 // Staff help with the day lock (R11): see it, or lift it before the next midnight. The number
@@ -42,11 +42,13 @@ export default async function lockRoutes(fastify: FastifyInstance): Promise<void
     return presentLock(await store.getLock(tenant, phoneNumber))
   })
 
-  app.delete('/locks/:phoneNumber', { schema: schema("Lift a number's day lock and clear today's failures (staff help, R11)") }, async (request) => {
+  app.delete('/locks/:phoneNumber', {
+    schema: { ...schema("Lift a number's day lock and clear today's failures (staff help, R11); the reason goes into the audit log"), body: LiftLockBody },
+  }, async (request) => {
     const { tenant, phoneNumber } = target(request.params, request.query)
     const before = presentLock(await store.clearLock(tenant, phoneNumber))
     const after = { tenant, phoneNumber: before.phoneNumber, locked: false, failures: 0 }
-    await audit(request, 'locks.clear', `${tenant}:${before.phoneNumber.masked}`, before, after)
+    await audit(request, 'locks.clear', `${tenant}:${before.phoneNumber.masked}`, before, after, request.body?.reason?.trim())
     return { ...after, lifted: before.locked }
   })
 }

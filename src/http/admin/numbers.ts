@@ -2,9 +2,9 @@ import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { CallverifyError } from '../../domain/errors.js'
 import { normalizePoolNumber, presentVerificationNumber } from '../../domain/phone.js'
-import type { PoolNumber, PoolNumberPatch } from '../../store/types.js'
+import { HOUR_MS, HOURLY_HOURS, type PoolNumber, type PoolNumberPatch } from '../../store/types.js'
 import { BearerAuth, errorResponses } from '../schemas/common.js'
-import { AddNumberBody, E164Params, ForceQuery, NumberList, PatchNumberBody, PoolNumberBody } from '../schemas/admin.js'
+import { AddNumberBody, E164Params, ForceQuery, HourlyList, HourlyQuery, NumberList, PatchNumberBody, PoolNumberBody } from '../schemas/admin.js'
 import { audit } from './auth.js'
 
 // The pool (CONTRACT.md "/admin"): list, add, and change a number's state, weight or label.
@@ -47,6 +47,20 @@ export default async function numberRoutes(fastify: FastifyInstance): Promise<vo
   app.get('/numbers', {
     schema: { tags: ['admin'], summary: 'The pool: state, weight, load and health of every verification number', security: BearerAuth, response: { 200: NumberList, ...errorResponses(401, 403, 503) } },
   }, async () => ({ numbers: (await store.listNumbers()).map(presentNumber) }))
+
+  app.get('/numbers/hourly', {
+    schema: {
+      tags: ['admin'], summary: 'Calls and verified calls per pool number per hour, the last 24 hours (the console\'s chart)', security: BearerAuth,
+      querystring: HourlyQuery, response: { 200: HourlyList, ...errorResponses(400, 401, 403, 503) },
+    },
+  }, async (request) => {
+    const { firstHour, numbers } = await store.hourlyCalls(request.query.hours ?? HOURLY_HOURS)
+    const span = numbers[0]?.calls.length ?? Math.min(request.query.hours ?? HOURLY_HOURS, HOURLY_HOURS)
+    return {
+      hours: Array.from({ length: span }, (_, i) => iso(firstHour + i * HOUR_MS)),
+      numbers: numbers.map((n) => ({ ...n, display: presentVerificationNumber(n.e164).display })),
+    }
+  })
 
   app.post('/numbers', {
     schema: {

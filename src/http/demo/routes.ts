@@ -1,5 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs'
-import { extname, join } from 'node:path'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { FastifyInstance, FastifyReply, FastifyRequest, LightMyRequestResponse } from 'fastify'
 import type { Config } from '../../config.js'
@@ -8,6 +8,7 @@ import { maskPhoneNumber, normalizeRegisteredNumber } from '../../domain/phone.j
 import { signTwilioRequest } from '../../carriers/twilio/signature.js'
 import { AssetParams, MaskedNumber, PhoneNumberBody, SimulateCallBody, VerificationParams } from './schemas.js'
 import { RegisteredNumbers, formBody, inboundCallParams } from './simulate.js'
+import { loadAssets, PAGE_HEADERS, sendAsset } from '../static.js'
 
 // GET /demo: a thin bank page around <callverify-call> (GET /sdk/callverify.js), with the small
 // backend a bank's auth frontend needs. The backend holds the `demo` tenant's API key; the
@@ -17,43 +18,6 @@ import { RegisteredNumbers, formBody, inboundCallParams } from './simulate.js'
 
 // Beside this file in src/, and copied beside the JS into dist/ by scripts/copy-assets.mjs.
 const PUBLIC_DIR = fileURLToPath(new URL('./public/', import.meta.url))
-
-const CONTENT_TYPES: Record<string, string> = {
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-}
-
-// The page talks to this origin only; the token travels in headers (and, for EventSource,
-// in the /v1 events URL, which no other origin ever sees).
-const PAGE_HEADERS = {
-  'content-security-policy':
-    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
-  'referrer-policy': 'no-referrer',
-  'x-content-type-options': 'nosniff',
-  'cache-control': 'no-store',
-}
-
-interface Asset {
-  type: string
-  body: Buffer
-}
-
-/** Read once at start: a request can only ever name a file that was listed here (no traversal). */
-function loadAssets(): Map<string, Asset> {
-  const assets = new Map<string, Asset>()
-  let names: string[]
-  try {
-    names = readdirSync(PUBLIC_DIR)
-  } catch {
-    throw new Error(`demo page files missing at ${PUBLIC_DIR}: run "npm run build" (it copies src/http/demo/public)`)
-  }
-  for (const name of names) {
-    const type = CONTENT_TYPES[extname(name)]
-    if (type) assets.set(name, { type, body: readFileSync(join(PUBLIC_DIR, name)) })
-  }
-  return assets
-}
 
 function bearer(request: FastifyRequest): string | undefined {
   return /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1]
@@ -86,7 +50,7 @@ export default async function demoRoutes(app: FastifyInstance, { apiKey }: DemoO
   // Simulated calls prove nothing about a phone: never where a real customer could use them.
   const simulate = !config.production
 
-  const assets = loadAssets()
+  const assets = loadAssets(PUBLIC_DIR)
   const template = readFileSync(join(PUBLIC_DIR, 'index.html'), 'utf8')
   const page = template.replaceAll('{{base}}', app.prefix).replaceAll('{{simulate}}', String(simulate))
   const registered = new RegisteredNumbers()
@@ -111,7 +75,7 @@ export default async function demoRoutes(app: FastifyInstance, { apiKey }: DemoO
   app.get<{ Params: AssetParams }>('/assets/*', { schema: { params: AssetParams } }, async (request, reply) => {
     const asset = assets.get(request.params['*'])
     if (!asset) return refuse(reply, new CallverifyError('NOT_FOUND'))
-    return reply.headers({ 'x-content-type-options': 'nosniff', 'cache-control': 'no-cache' }).type(asset.type).send(asset.body)
+    return sendAsset(reply, asset)
   })
 
   // Stands in for screen ②'s check: the number entered, masked for screen ③ (R1, R14).

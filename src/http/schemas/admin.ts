@@ -87,7 +87,22 @@ export const LockBody = Type.Object({
 })
 export type LockBody = Static<typeof LockBody>
 
-export const AuditQuery = Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 50 })) })
+export const LiftLockBody = Type.Union([
+  Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500, description: 'Why staff lift it: kept in the audit log' })) }, { additionalProperties: false }),
+  Type.Null(),
+])
+export type LiftLockBody = Static<typeof LiftLockBody>
+
+export const AuditQuery = Type.Object({
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 50, description: 'Entries per page' })),
+  offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000, default: 0, description: 'Entries to skip (of those that match), for the next page: the answer\'s nextOffset' })),
+  actor: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: "Only this operator's entries (the admin token's name)" })),
+  number: Type.Optional(Type.String({
+    minLength: 1, maxLength: 32,
+    description: "Only entries about this number: a pool number (E.164) matches its target; a customer's registered number matches lock entries by its R1 mask (the log keeps no full customer number)",
+  })),
+})
+export type AuditQuery = Static<typeof AuditQuery>
 
 export const AuditList = Type.Object({
   entries: Type.Array(Type.Object({
@@ -95,7 +110,24 @@ export const AuditList = Type.Object({
     actor: Type.String({ description: "The admin token's name" }),
     action: Type.String(),
     target: Type.Optional(Type.String()),
+    reason: Type.Optional(Type.String({ description: 'Why, where the operator said (a lifted lock)' })),
     before: Type.Optional(Type.Unknown()),
     after: Type.Optional(Type.Unknown()),
   })),
+  total: Type.Integer({ description: 'Entries that match the filters (the log keeps the newest 1000)' }),
+  nextOffset: Type.Optional(Type.Integer({ description: 'offset of the next page; absent on the last page' })),
 }, { description: 'Newest first' })
+
+export const HourlyQuery = Type.Object({
+  hours: Type.Optional(Type.Integer({ minimum: 1, maximum: 24, default: 24, description: 'How many hours, the current one last' })),
+})
+
+export const HourlyList = Type.Object({
+  hours: Type.Array(Iso, { description: 'The start of each hour, oldest first; the last is the current hour' }),
+  numbers: Type.Array(Type.Object({
+    e164: Type.String(),
+    display: Type.String(),
+    calls: Type.Array(Type.Integer(), { description: 'Calls that reached the number in each hour, any kind' }),
+    verified: Type.Array(Type.Integer(), { description: 'Calls that verified a pending verification, in each hour' }),
+  })),
+}, { description: 'Per-hour call counters of every pool number' })

@@ -7,8 +7,9 @@ import { isAnsweredCall } from '../../domain/pool.js'
 import type { CancelReason, Verification } from '../../domain/verification.js'
 import { openedVerification } from '../allocation.js'
 import { Refusal, refusalError, withChanged } from '../refusals.js'
+import { HOUR_MS, HOURLY_HOURS } from '../types.js'
 import type {
-  AuditEntry, CallOutcome, CreateVerificationInput, DayLock, MaintenanceWindow, NumberHealth, NumberState,
+  AdminSession, AuditEntry, CallOutcome, CreateVerificationInput, DayLock, MaintenanceWindow, NumberHealth, NumberState,
   Outcome, PoolNumber, PoolSummary, RateCount, StatusEvent, Store, StoreOptions,
 } from '../types.js'
 import { CALL_SID_TTL_MS } from '../types.js'
@@ -358,6 +359,36 @@ function createStoreOn(redis: Redis, options: RedisStoreOptions, events: EventEm
     },
     async listAudit(limit) {
       return (await call(() => redis.lrange('audit', 0, limit - 1))).map((json) => JSON.parse(json) as AuditEntry)
+    },
+
+    // hourly:{e164}:{hour} hashes, written by note_call in recordCall and recordWithheldCall
+    // (lua/includes/pool.lua); one round trip for every number and hour.
+    async hourlyCalls(hours) {
+      const span = Math.min(hours, HOURLY_HOURS)
+      const [members, at] = await Promise.all([call(() => redis.smembers('pool:all')), now()])
+      const firstHour = Math.floor(at / HOUR_MS) - span + 1
+      const numbers = members.sort()
+      const read = redis.multi()
+      for (const e164 of numbers) for (let i = 0; i < span; i++) read.hmget(`hourly:${e164}:${firstHour + i}`, 'calls', 'verified')
+      const replies = ((await call(() => read.exec())) ?? []) as [Error | null, (string | null)[]][]
+      return {
+        firstHour: firstHour * HOUR_MS,
+        numbers: numbers.map((e164, n) => {
+          const counts = replies.slice(n * span, (n + 1) * span).map(([, pair]) => pair)
+          return { e164, calls: counts.map((c) => Number(c[0] ?? 0)), verified: counts.map((c) => Number(c[1] ?? 0)) }
+        }),
+      }
+    },
+
+    async putSession(digest, session) {
+      await call(() => redis.set(`session:${digest}`, JSON.stringify(session), 'PXAT', session.expiresAt))
+    },
+    async getSession(digest) {
+      const json = await call(() => redis.get(`session:${digest}`))
+      return json ? (JSON.parse(json) as AdminSession) : null
+    },
+    async deleteSession(digest) {
+      await call(() => redis.del(`session:${digest}`))
     },
   }
 }

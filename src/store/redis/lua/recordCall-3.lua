@@ -2,6 +2,8 @@
   A call from a number (not withheld) to a pool number. If it matches an open verification
   of that caller on that number, inside its window, a pending one becomes verified at once;
   a verified one counts one more call (R7). The same CallSid twice changes nothing twice.
+  Every call counts in the number's day and hour counters (keys derived from ARGV[1], the
+  prefix: calls:{to}:{day}, hourly:{to}:{hour}); the hour's also counts the call that verified.
   KEYS[1] sid:{callSid}   KEYS[2] caller:{from}   KEYS[3] pool:n:{to}
   ARGV[1..4] see includes/verification.lua   ARGV[5] to (E.164)   ARGV[6] CallSid memory in ms
   Output: JSON {r = 0, now, v = {outcome}, changed}; outcome is verified, repeat, expired,
@@ -17,7 +19,7 @@ local function outcome(name) return reply(0, now, { outcome = name }, changed) e
 if not first_sighting(KEYS[1], ARGV[6]) then return outcome('duplicate') end
 local state = redis.call('HGET', KEYS[3], 'state')
 if not state or state == 'retired' then return outcome('unknown-number') end
-note_call(ctx, KEYS[3], ARGV[5], now)
+local hourly = note_call(ctx, KEYS[3], ARGV[5], now)
 
 local id = redis.call('HGET', KEYS[2], ARGV[5])
 if not id then return outcome('unmatched') end
@@ -27,6 +29,7 @@ if not v then return outcome('unmatched') end
 expire_if_due(ctx, vkey, v, now, changed)
 if v.status == 'pending' then
   transition(ctx, vkey, v, { status = 'verified', verifiedAt = now, calls = tonumber(v.calls) + 1 }, now, changed)
+  redis.call('HINCRBY', hourly, 'verified', 1)
   return outcome('verified')
 end
 if v.status == 'verified' then

@@ -1,13 +1,23 @@
 -- Pool number hash fields: e164 state weight label health addedAt lastCallAt allocationsSinceCall.
 
+local HOUR_MS = 3600000
+-- The console's 24-hour chart reads hourly:{to}:{hour}; a day and an hour later it is gone (types.ts HOURLY_HOURS).
+local HOURLY_KEPT_MS = 25 * HOUR_MS
+
 -- A call reached a pool number: it is alive, whatever the call was (health job's "silent" ends).
+-- Returns this hour's counter hash, where recordCall adds the call that verified.
 local function note_call(ctx, nkey, to, now)
   local day = japan_day(now, ctx.offset)
   local ckey = ctx.prefix .. 'calls:' .. to .. ':' .. day
   redis.call('INCR', ckey)
   redis.call('PEXPIREAT', ckey, (day + 2) * DAY_MS - ctx.offset)
+  local hour = math.floor(now / HOUR_MS)
+  local hkey = ctx.prefix .. 'hourly:' .. to .. ':' .. hour
+  redis.call('HINCRBY', hkey, 'calls', 1)
+  redis.call('PEXPIREAT', hkey, hour * HOUR_MS + HOURLY_KEPT_MS)
   redis.call('HSET', nkey, 'lastCallAt', now, 'allocationsSinceCall', 0)
   if redis.call('HGET', nkey, 'health') == 'silent' then redis.call('HSET', nkey, 'health', 'ok') end
+  return hkey
 end
 
 -- Allocation's view (R2), derived from pool:active (active number → weight) as the key
