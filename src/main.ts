@@ -6,13 +6,23 @@ import { ConfigError, loadConfig, loadServiceCalendar, type Config } from './con
 import { SEED_CALENDAR, type ServiceCalendar } from './domain/calendar.js'
 import { createMemoryStore } from './store/memory.js'
 import { createRedisStore } from './store/redis/index.js'
-import type { Store } from './store/types.js'
+import type { Store, StoreOptions } from './store/types.js'
 
 // Process entry: config, store, app, listen; on SIGTERM close the listener, answer held
 // calls, then close every plugin (onClose), in that order.
 
+/** What both stores take from the config. */
+export function storeOptions(config: Config): StoreOptions {
+  return {
+    lockAfterFailures: config.lockAfterFailures,
+    retentionMs: config.retentionHours * 3600_000,
+    phoneHash: config.phoneHash,
+    outboxMaxLength: config.outbox.maxLength,
+  }
+}
+
 export async function createStore(config: Config): Promise<Store> {
-  const common = { lockAfterFailures: config.lockAfterFailures, retentionMs: config.retentionHours * 3600_000 }
+  const common = storeOptions(config)
   return config.store === 'redis' ? createRedisStore({ ...common, url: config.redis, keyPrefix: config.keyPrefix }) : createMemoryStore(common)
 }
 

@@ -9,6 +9,7 @@ import { buildApp } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
 import { createMemoryStore } from '../../src/store/memory.js'
 import type { Store } from '../../src/store/types.js'
+import { TEST_PHONE_HASH } from '../support/app.js'
 
 // GET /demo in a real browser (Debian's chromium) against the real service on a real
 // listener: screens ③ and ④, the call, 確定する (R9), 中止する (R10), the window (R3), the
@@ -60,7 +61,7 @@ async function startService(env: Record<string, string> = {}): Promise<Service> 
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
   const config = loadConfig({ PORT: String(port), HOST: '127.0.0.1', PUBLIC_BASE_URL: url, RING_DELAY_MS: '200', LOG_LEVEL: 'warn', MAX_EVENT_LOOP_DELAY_MS: '0', ...env })
-  const store = createMemoryStore({ lockAfterFailures: config.lockAfterFailures, retentionMs: config.retentionHours * 3_600_000 })
+  const store = createMemoryStore({ lockAfterFailures: config.lockAfterFailures, retentionMs: config.retentionHours * 3_600_000, phoneHash: TEST_PHONE_HASH })
   await store.ensurePoolNumbers(config.poolNumbers)
   // Always open (R12 is tested elsewhere), and no congestion shedding on a busy test machine.
   const app = await buildApp({ config, store, calendar: { rules: [] } })

@@ -119,7 +119,7 @@ for (const kind of STORE_KINDS) {
 
 describe('callbacks in production', () => {
   const PROD = {
-    NODE_ENV: 'production', API_KEYS: 'bank:prod-api-key-123', ADMIN_TOKENS: 'ops:prod-admin-token', TWILIO_ACCOUNT_SID: `AC${'1'.repeat(32)}`,
+    NODE_ENV: 'production', PHONE_HASH_KEY: 'ab'.repeat(32), API_KEYS: 'bank:prod-api-key-123', ADMIN_TOKENS: 'ops:prod-admin-token', TWILIO_ACCOUNT_SID: `AC${'1'.repeat(32)}`,
     TWILIO_AUTH_TOKEN: 'prod-auth-token', PUBLIC_BASE_URL: 'https://callverify.example',
   }
   let t: TestApp

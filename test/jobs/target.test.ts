@@ -71,7 +71,7 @@ describe('signatureHeader', () => {
 
 describe('asOf — a callback describes its own event', () => {
   const v: Verification = {
-    id: 'vf_x', tenant: 'demo', phoneNumber: '+819012345678', verificationNumber: '+81120000001', status: 'confirmed',
+    id: 'vf_x', tenant: 'demo', phoneMasked: '*******5678', phoneHash: 'h', verificationNumber: '+81120000001', status: 'confirmed',
     createdAt: 1000, expiresAt: 121_000, verifiedAt: 5000, confirmedAt: 6000, calls: 1, pollTokenHash: 'ab',
   }
   it('a verified event read after the confirm carries no confirmedAt', () => {
@@ -85,11 +85,11 @@ describe('asOf — a callback describes its own event', () => {
 
 describe('callback settings (config)', () => {
   const PROD = {
-    NODE_ENV: 'production', API_KEYS: 'bank:prod-api-key-123', ADMIN_TOKENS: 'ops:prod-admin-token', TWILIO_ACCOUNT_SID: `AC${'1'.repeat(32)}`,
+    NODE_ENV: 'production', PHONE_HASH_KEY: 'ab'.repeat(32), API_KEYS: 'bank:prod-api-key-123', ADMIN_TOKENS: 'ops:prod-admin-token', TWILIO_ACCOUNT_SID: `AC${'1'.repeat(32)}`,
     TWILIO_AUTH_TOKEN: 'prod-auth-token', PUBLIC_BASE_URL: 'https://callverify.example',
   }
   it('private targets: allowed by default in dev, refused by default in production, and cannot be turned on there', () => {
-    expect(loadConfig({}).callbacks).toEqual({ allowPrivate: true, timeoutMs: 5000, attempts: 15, backoffMs: 2000, backoffCapMs: 600_000 })
+    expect(loadConfig({}).callbacks).toEqual({ allowPrivate: true, timeoutMs: 5000, attempts: 15, backoffMs: 2000, backoffCapMs: 600_000, concurrency: 16, tenantConcurrency: 4 })
     expect(loadConfig(PROD).callbacks.allowPrivate).toBe(false)
     expect(() => loadConfig({ ...PROD, CALLBACK_ALLOW_PRIVATE: 'true' })).toThrow(/CALLBACK_ALLOW_PRIVATE cannot be true in production/)
     expect(() => loadConfig({ CALLBACK_ALLOW_PRIVATE: 'yes' })).toThrow(ConfigError)

@@ -85,7 +85,7 @@ export function storeContract(name: string, factory: StoreFactory): void {
 
     async function verified(store: Store, over: Partial<CreateVerificationInput> = {}): Promise<Verification> {
       const v = await create(store, over)
-      const call = await store.recordCall({ callSid: callSid(), from: v.phoneNumber, to: v.verificationNumber })
+      const call = await store.recordCall({ callSid: callSid(), from: over.phoneNumber ?? CALLER, to: v.verificationNumber })
       expect(call.outcome).toBe('verified')
       return get(store, v.id)
     }
@@ -98,7 +98,7 @@ export function storeContract(name: string, factory: StoreFactory): void {
         const after = await store.now()
         const v = outcome.verification
         expect(v).toMatchObject({
-          id: 'vf_first', tenant: 'bank-a', phoneNumber: CALLER, status: 'pending', calls: 0,
+          id: 'vf_first', tenant: 'bank-a', phoneMasked: '*******5678', status: 'pending', calls: 0,
           pollTokenHash: 'ab'.repeat(32), reference: 'ref-1', callbackUrl: 'https://bank.example/cb',
         })
         expect(POOL).toContain(v.verificationNumber)
@@ -425,7 +425,7 @@ export function storeContract(name: string, factory: StoreFactory): void {
         const v = await create(store)
         const outcome = await store.cancelVerification(v.id, 'customer')
         const expected: Verification = {
-          id: v.id, tenant: 'bank-a', phoneNumber: CALLER, verificationNumber: v.verificationNumber, status: 'cancelled',
+          id: v.id, tenant: 'bank-a', phoneMasked: '*******5678', phoneHash: v.phoneHash, verificationNumber: v.verificationNumber, status: 'cancelled',
           createdAt: v.createdAt, expiresAt: v.expiresAt, cancelledAt: outcome.now, cancelReason: 'customer', calls: 0,
           pollTokenHash: 'ab'.repeat(32),
         }

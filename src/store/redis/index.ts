@@ -3,6 +3,8 @@ import { randomUUID } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import type { RedisTarget } from '../../config.js'
 import { JAPAN_OFFSET_MS } from '../../domain/japan.js'
+import { maskPhoneNumber } from '../../domain/phone.js'
+import { hashedPhone } from '../../domain/phonehash.js'
 import type { CancelReason, Verification } from '../../domain/verification.js'
 import { openedVerification } from '../allocation.js'
 import { Refusal, refusalError, withChanged } from '../refusals.js'
@@ -10,6 +12,7 @@ import type {
   AuditEntry, CallOutcome, CreateVerificationInput, DayLock, MaintenanceWindow, NumberHealth, NumberState,
   Outcome, PoolNumber, RateCount, StatusEvent, Store, StoreOptions,
 } from '../types.js'
+import { createRedisOutbox, DEFAULT_OUTBOX_MAX_LENGTH } from './outbox.js'
 import { coalesceWrites, isConnectionError, openRedis, STORE_CONNECTION_OPTIONS, storeUnavailable, waitReady } from './connection.js'
 import { defineScripts } from './scripts.js'
 
@@ -29,11 +32,21 @@ export interface RedisStoreOptions extends StoreOptions {
 type Hash = Record<string, string | number>
 interface ScriptReply { r: number; now: number; v: Hash; changed: Hash[] | Record<string, never> }
 
-/** Rate-limit counts (RateCount) ride on a script as extra KEYS and (window, max) ARGV pairs. */
-const countKeys = (counts: RateCount[]): string[] => counts.map((c) => `rl:${c.key}`)
+/**
+ * Rate-limit counts (RateCount) ride on a script as extra KEYS (a count's previous-key counter right
+ * after it) and (window, max, previous) ARGV triples (includes/counts.lua).
+ */
+function countKeys(counts: RateCount[]): string[] {
+  const keys: string[] = []
+  for (const c of counts) {
+    keys.push(`rl:${c.key}`)
+    if (c.previousKey !== undefined) keys.push(`rl:${c.previousKey}`)
+  }
+  return keys
+}
 function countArgs(counts: RateCount[]): number[] {
   const args: number[] = []
-  for (const c of counts) args.push(c.windowMs, c.max)
+  for (const c of counts) args.push(c.windowMs, c.max, c.previousKey === undefined ? 0 : 1)
   return args
 }
 
@@ -43,7 +56,8 @@ function toVerification(h: Hash): Verification {
   const v: Verification = {
     id: String(h.id),
     tenant: String(h.tenant),
-    phoneNumber: String(h.phone),
+    phoneMasked: String(h.mask),
+    phoneHash: String(h.phone),
     verificationNumber: String(h.to),
     status: h.status as Verification['status'],
     createdAt: Number(h.createdAt),
@@ -65,7 +79,7 @@ function toVerification(h: Hash): Verification {
 
 /** readVerification-n.lua's fields, in the order of its reply: what a client chose comes last. */
 export const READ_FIELDS = [
-  'id', 'tenant', 'phone', 'to', 'status', 'createdAt', 'expiresAt', 'calls', 'tokenHash',
+  'id', 'tenant', 'phone', 'mask', 'to', 'status', 'createdAt', 'expiresAt', 'calls', 'tokenHash',
   'verifiedAt', 'confirmedAt', 'cancelledAt', 'cancelReason', 'callbackUrl', 'reference',
 ] as const
 const SEPARATOR = '\x1f'
@@ -139,8 +153,16 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
   })
 }
 
+/** The Redis keys of one customer number: its HMAC under the current key, and under the previous one in a rotation. */
+function phoneKeys(options: RedisStoreOptions, tenant: string, e164: string, day?: number) {
+  const { hash, previousHash } = hashedPhone(options.phoneHash, e164)
+  const per = (h: string) => [`lock:${tenant}:${h}`, ...(day === undefined ? [] : [`fail:${tenant}:${h}:${day}`])]
+  return { hash, previousHash, keys: [...per(hash), ...(previousHash ? per(previousHash) : [])] }
+}
+
 function createStoreOn(redis: Redis, options: RedisStoreOptions, events: EventEmitter, closeSubscriber: () => Promise<void>): Store {
-  const common = [options.keyPrefix, options.lockAfterFailures, JAPAN_OFFSET_MS, options.retentionMs] as const
+  const common = [options.keyPrefix, options.lockAfterFailures, JAPAN_OFFSET_MS, options.retentionMs, options.outboxMaxLength ?? DEFAULT_OUTBOX_MAX_LENGTH] as const
+  const outbox = createRedisOutbox(options, redis)
 
   const storeError = (error: unknown): unknown => (isConnectionError(error) ? storeUnavailable() : error)
 
@@ -197,20 +219,29 @@ function createStoreOn(redis: Redis, options: RedisStoreOptions, events: EventEm
     return { ...record, pending: Number(pending), callsToday: Number(calls ?? 0), outcomesToday }
   }
 
+  // During a rotation a lock or a day's failures may sit under either key's hash: both count.
   async function lockState(tenant: string, phoneNumber: string, at: number): Promise<DayLock> {
     const day = Math.floor((at + JAPAN_OFFSET_MS) / DAY_MS)
-    const [until, failures] = await call(() => redis.mget(`lock:${tenant}:${phoneNumber}`, `fail:${tenant}:${phoneNumber}:${day}`))
-    return { tenant, phoneNumber, failures: Number(failures ?? 0), ...(until ? { lockedUntil: Number(until) } : {}) }
+    const values = await call(() => redis.mget(...phoneKeys(options, tenant, phoneNumber, day).keys))
+    let failures = 0
+    let lockedUntil: number | undefined
+    for (let i = 0; i < values.length; i += 2) {
+      failures += Number(values[i + 1] ?? 0)
+      if (values[i]) lockedUntil = Math.max(lockedUntil ?? 0, Number(values[i]))
+    }
+    return { tenant, phoneNumber, failures, ...(lockedUntil !== undefined ? { lockedUntil } : {}) }
   }
 
   return {
     kind: 'redis',
+    outbox,
     now,
     async ping() {
       await call(() => redis.ping())
     },
     async close() {
       events.removeAllListeners()
+      await outbox.close()
       await closeSubscriber()
       await redis.quit().catch(() => redis.disconnect())
     },
@@ -222,19 +253,22 @@ function createStoreOn(redis: Redis, options: RedisStoreOptions, events: EventEm
 
     async createVerification(input: CreateVerificationInput) {
       const counts = input.counts ?? []
+      const countKeyList = countKeys(counts)
+      const { hash, previousHash } = hashedPhone(options.phoneHash, input.phoneNumber)
+      const masked = maskPhoneNumber(input.phoneNumber)
       const answer = await call(() =>
         redis.createVerification(
-          4 + counts.length,
-          `caller:${input.phoneNumber}`, 'pool:active', `lock:${input.tenant}:${input.phoneNumber}`, `v:${input.id}`, ...countKeys(counts),
-          ...common, input.id, input.tenant, input.phoneNumber, input.pollTokenHash, input.windowMs, input.random,
-          input.reference ?? '', input.callbackUrl ?? '', ...countArgs(counts),
+          4 + countKeyList.length,
+          `caller:${hash}`, 'pool:active', `lock:${input.tenant}:${hash}`, `v:${input.id}`, ...countKeyList,
+          ...common, input.id, input.tenant, hash, input.pollTokenHash, input.windowMs, input.random,
+          input.reference ?? '', input.callbackUrl ?? '', masked, previousHash ?? '', ...countArgs(counts),
         ),
       )
       // Opened: {0, now, number[, changed JSON]}, no JSON for what the caller already knows.
       if (Array.isArray(answer)) {
         const now = Number(answer[1])
         const changed = answer.length > 3 ? (JSON.parse(String(answer[3])) as Hash[]).map(toVerification) : []
-        return { verification: openedVerification(input, String(answer[2]), now), now, changed }
+        return { verification: openedVerification(input, { hash, masked }, String(answer[2]), now), now, changed }
       }
       return outcome(JSON.parse(answer) as ScriptReply)
     },
@@ -252,8 +286,9 @@ function createStoreOn(redis: Redis, options: RedisStoreOptions, events: EventEm
     },
 
     async recordCall(input) {
+      const { hash, previousHash } = hashedPhone(options.phoneHash, input.from)
       const reply = await script(() =>
-        redis.recordCall(`sid:${input.callSid}`, `caller:${input.from}`, `pool:n:${input.to}`, ...common, input.to, CALL_SID_TTL_MS),
+        redis.recordCall(`sid:${input.callSid}`, `caller:${hash}`, `pool:n:${input.to}`, ...common, input.to, CALL_SID_TTL_MS, previousHash ?? ''),
       )
       return { outcome: reply.v.outcome as CallOutcome, now: reply.now, changed: changedOf(reply) }
     },
@@ -317,7 +352,7 @@ function createStoreOn(redis: Redis, options: RedisStoreOptions, events: EventEm
       const at = await now()
       const before = await lockState(tenant, phoneNumber, at)
       const day = Math.floor((at + JAPAN_OFFSET_MS) / DAY_MS)
-      await call(() => redis.del(`lock:${tenant}:${phoneNumber}`, `fail:${tenant}:${phoneNumber}:${day}`))
+      await call(() => redis.del(...phoneKeys(options, tenant, phoneNumber, day).keys))
       return before
     },
 
