@@ -64,15 +64,16 @@ export function createMemoryOutbox(maxLength = DEFAULT_OUTBOX_MAX_LENGTH): Memor
     },
     async read(consumer, count, blockMs) {
       const now = take(consumer, count)
-      if (now.length > 0 || blockMs <= 0 || closed) return now
+      // Closed, it still waits: a reader that outlives the store must not spin.
+      if (now.length > 0 || blockMs <= 0) return now
       await new Promise<void>((resolve) => {
         const done = () => {
           clearTimeout(timer)
           appended.off('entry', done).off('close', done)
           resolve()
         }
-        const timer = setTimeout(done, blockMs)
-        appended.once('entry', done).once('close', done)
+        const timer = setTimeout(done, blockMs).unref()
+        if (!closed) appended.once('entry', done).once('close', done)
       })
       return take(consumer, count)
     },

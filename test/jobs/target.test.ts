@@ -47,7 +47,7 @@ describe('postPinned — connects to the vetted address, not to a fresh DNS answ
     const { port } = server.address() as AddressInfo
     try {
       const target = { url: new URL(`http://rebind.invalid:${port}/hook`), address: '127.0.0.1', family: 4 as const }
-      expect(await postPinned(target, '{}', { 'content-type': 'application/json' }, 2000)).toEqual({ status: 204 })
+      expect(await postPinned(target, '{}', { 'content-type': 'application/json' }, AbortSignal.timeout(2000))).toEqual({ status: 204 })
       expect(hosts).toEqual([`rebind.invalid:${port}`])
     } finally {
       server.close()
