@@ -21,6 +21,16 @@ const RETRY_MS = 1000
 /** The outbox this full (of OUTBOX_MAX_LENGTH) is an error: past the cap the oldest events are dropped. */
 const ALARM_FRACTION = 0.5
 
+/** Measures the outbox (callverify_outbox_entries) and logs an error when it is filling up: its relays stopped. */
+export async function checkOutbox(store: Store, maxLength: number, metrics: Pick<Metrics, 'outboxEntries'>, log: Pick<FastifyBaseLogger, 'error'>): Promise<number> {
+  const entries = await store.outbox.length()
+  metrics.outboxEntries.set(entries)
+  if (entries >= maxLength * ALARM_FRACTION) {
+    log.error({ entries, cap: maxLength }, 'outbox: events are not being enqueued; past OUTBOX_MAX_LENGTH the oldest are dropped')
+  }
+  return entries
+}
+
 export interface RelayDeps {
   store: Store
   queue: JobQueue<CallbackJob>
@@ -89,14 +99,7 @@ export function startRelay({ store, queue, config, metrics, log }: RelayDeps): R
 
   return {
     consumer,
-    async check() {
-      const entries = await store.outbox.length()
-      metrics.outboxEntries.set(entries)
-      if (entries >= maxLength * ALARM_FRACTION) {
-        log.error({ entries, cap: maxLength }, 'outbox: events are not being enqueued; past OUTBOX_MAX_LENGTH the oldest are dropped')
-      }
-      return entries
-    },
+    check: () => checkOutbox(store, maxLength, metrics, log),
     async close() {
       closed = true
       // A batch being enqueued is finished; a blocked read ends with the store's connection.
