@@ -1,6 +1,8 @@
+import { createSocket } from 'node:dgram'
+import { Resolver } from 'node:dns/promises'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import { ConfigError, loadConfig, retrySpanMs } from '../../src/config.js'
 import type { Verification } from '../../src/domain/verification.js'
 import { asOf, signatureHeader } from '../../src/jobs/callbacks.js'
@@ -33,6 +35,25 @@ describe('vetTarget — judged on the resolved address', () => {
     await expect(vetTarget('https://[::ffff:169.254.169.254]/latest', prod)).rejects.toThrow(RefusedTarget)
     await expect(vetTarget('https://10.0.0.5/hook', prod)).rejects.toThrow(RefusedTarget)
     await expect(vetTarget('http://localhost:8080/hook', { production: false, allowPrivate: true })).resolves.toMatchObject({ address: expect.stringMatching(/^(127\.0\.0\.1|::1)$/) })
+  })
+})
+
+describe('vetTarget — DNS resolution is part of the delivery timeout', () => {
+  it('vetTarget — a name server that never answers ends the attempt at the deadline, not at the resolver\'s own timeout', async () => {
+    // A real DNS exchange over UDP with a server that swallows every query.
+    const queries: Buffer[] = []
+    const silent = createSocket('udp4').on('message', (query) => void queries.push(query))
+    await new Promise<void>((resolve) => silent.bind(0, '127.0.0.1', resolve))
+    onTestFinished(() => void silent.close())
+    const resolver = new Resolver({ timeout: 20_000, tries: 1 })
+    resolver.setServers([`127.0.0.1:${(silent.address() as AddressInfo).port}`])
+    const resolve = async (host: string) => (await resolver.resolve4(host)).map((address) => ({ address, family: 4 }))
+    const started = Date.now()
+    await expect(vetTarget('https://bank.example/hook', { production: true, allowPrivate: false, resolve }, AbortSignal.timeout(300)))
+      .rejects.toThrow('bank.example did not resolve within the delivery timeout')
+    expect(Date.now() - started).toBeLessThan(2000)
+    expect(queries.length).toBeGreaterThan(0)
+    resolver.cancel()
   })
 })
 
