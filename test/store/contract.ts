@@ -721,6 +721,32 @@ export function storeContract(name: string, factory: StoreFactory): void {
       })
     })
 
+    describe('outbox', () => {
+      it('outbox — every status change is in it, in order, the moment the step returns: no listener needed', async () => {
+        const { store, advance } = await harness({ windowMs: SHORT })
+        const a = await verified(store, { callbackUrl: 'https://bank.example/cb' })
+        await store.confirmVerification(a.id, 'bank-a')
+        const b = await create(store, { phoneNumber: OTHER_CALLER })
+        const superseding = await create(store, { phoneNumber: OTHER_CALLER })
+        const c = await create(store, { phoneNumber: phone(1), windowMs: SHORT })
+        await advance(PAST_SHORT)
+        await store.expireDue(100)
+        const entries = await store.outbox.read('relay-1', 100, 0)
+        expect(entries.map(({ id, status, tenant, callback, wasVerified }) => ({ id, status, tenant, callback, wasVerified }))).toEqual([
+          { id: a.id, status: 'verified', tenant: 'bank-a', callback: true, wasVerified: false },
+          { id: a.id, status: 'confirmed', tenant: 'bank-a', callback: true, wasVerified: true },
+          { id: b.id, status: 'cancelled', tenant: 'bank-a', callback: false, wasVerified: false },
+          // The superseding one stays pending (no event); c's window ended with the sweep.
+          { id: c.id, status: 'expired', tenant: 'bank-a', callback: false, wasVerified: false },
+        ])
+        expect(superseding.status).toBe('pending')
+        expect(await store.outbox.length()).toBe(4)
+        await store.outbox.ack(entries.slice(0, 2).map((e) => e.entry))
+        expect(await store.outbox.length()).toBe(2)
+        expect(await store.outbox.read('relay-2', 100, 0)).toEqual([]) // read once: the rest is relay-1's, pending
+      })
+    })
+
     describe('pool', () => {
       it('ensurePoolNumbers — adds missing numbers once and leaves existing ones as they are', async () => {
         const { store } = await harness()

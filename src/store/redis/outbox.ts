@@ -86,7 +86,9 @@ export function createRedisOutbox(options: RedisStoreOptions, redis: Redis): Out
         ...STORE_CONNECTION_OPTIONS, keyPrefix: options.keyPrefix, commandTimeout: undefined, enableOfflineQueue: true, maxRetriesPerRequest: null,
       }).on('error', () => {})
       const connection = reader
-      const reply = (await withGroup(() => connection.xreadgroup('GROUP', GROUP, consumer, 'COUNT', count, 'BLOCK', blockMs, 'STREAMS', KEY, '>'))) as
+      // (BLOCK 0 would wait for ever: no wait is no BLOCK.)
+      const block = blockMs > 0 ? ['BLOCK', blockMs] : []
+      const reply = (await withGroup(() => connection.xreadgroup('GROUP', GROUP, consumer, 'COUNT', count, ...(block as ['BLOCK', number]), 'STREAMS', KEY, '>'))) as
         [string, StreamEntry[]][] | null
       return reply ? parse(reply[0]![1]).entries : []
     },
