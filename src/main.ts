@@ -46,11 +46,13 @@ async function main(): Promise<void> {
   const store = await createStore(config)
   await store.ensurePoolNumbers(config.poolNumbers)
   const app = await buildApp({ config, store, calendar })
-  app.addHook('onClose', async () => store.close())
   closeWithGrace({ delay: 15_000 }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'closing after an error')
     else app.log.info({ signal }, 'closing')
     await app.close()
+    // After every plugin: an onClose hook added here would run first (fastify runs them last
+    // added first), closing the store under the outbox relay and the callback workers.
+    await store.close()
   })
   await app.listen({ port: config.port, host: config.host })
   app.log.info({ store: config.store, publicBaseUrl: config.publicBaseUrl }, 'callverify is serving')

@@ -230,9 +230,9 @@ async function serveApp(): Promise<void> {
   const store = await createStore(config) // appEnv sets STORE=redis
   await store.ensurePoolNumbers(config.poolNumbers)
   const app = await buildApp({ config, store, calendar: { rules: [] } })
-  app.addHook('onClose', async () => store.close())
   await app.listen({ port: 0, host: '127.0.0.1' })
-  serveChild(app, () => app.close())
+  // The store after every plugin (main.ts): the outbox relay and the workers use it until they close.
+  serveChild(app, () => app.close().then(() => store.close()))
 }
 
 const entry = process.argv[1] === undefined ? '' : realpathSync(process.argv[1])
