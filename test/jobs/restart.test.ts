@@ -42,7 +42,7 @@ describe('the only instance SIGKILLed right after a change (Redis)', () => {
     })
 
   // A delivery cut off by the kill stalls until BullMQ's lock (30 s) runs out: time for that.
-  it('callbacks — every event of the changes the killed instance made is delivered by the next one', { timeout: 90_000 }, async () => {
+  it('callbacks — every event of the changes the killed instance made is delivered by the next one', { timeout: 150_000 }, async () => {
     const port = await freePort()
     server = await startRedisServer(port)
     receiver = await startReceiver(API_KEY)
