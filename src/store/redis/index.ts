@@ -153,11 +153,10 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
   })
 }
 
-/** The Redis keys of one customer number: its HMAC under the current key, and under the previous one in a rotation. */
-function phoneKeys(options: RedisStoreOptions, tenant: string, e164: string, day?: number) {
+/** A number's lock and day count keys, in pairs: under its HMAC with the current key, then the previous one in a rotation. */
+function lockKeys(options: RedisStoreOptions, tenant: string, e164: string, day: number): string[] {
   const { hash, previousHash } = hashedPhone(options.phoneHash, e164)
-  const per = (h: string) => [`lock:${tenant}:${h}`, ...(day === undefined ? [] : [`fail:${tenant}:${h}:${day}`])]
-  return { hash, previousHash, keys: [...per(hash), ...(previousHash ? per(previousHash) : [])] }
+  return [hash, ...(previousHash ? [previousHash] : [])].flatMap((h) => [`lock:${tenant}:${h}`, `fail:${tenant}:${h}:${day}`])
 }
 
 function createStoreOn(redis: Redis, options: RedisStoreOptions, events: EventEmitter, closeSubscriber: () => Promise<void>): Store {
@@ -222,7 +221,7 @@ function createStoreOn(redis: Redis, options: RedisStoreOptions, events: EventEm
   // During a rotation a lock or a day's failures may sit under either key's hash: both count.
   async function lockState(tenant: string, phoneNumber: string, at: number): Promise<DayLock> {
     const day = Math.floor((at + JAPAN_OFFSET_MS) / DAY_MS)
-    const values = await call(() => redis.mget(...phoneKeys(options, tenant, phoneNumber, day).keys))
+    const values = await call(() => redis.mget(...lockKeys(options, tenant, phoneNumber, day)))
     let failures = 0
     let lockedUntil: number | undefined
     for (let i = 0; i < values.length; i += 2) {
@@ -352,7 +351,7 @@ function createStoreOn(redis: Redis, options: RedisStoreOptions, events: EventEm
       const at = await now()
       const before = await lockState(tenant, phoneNumber, at)
       const day = Math.floor((at + JAPAN_OFFSET_MS) / DAY_MS)
-      await call(() => redis.del(...phoneKeys(options, tenant, phoneNumber, day).keys))
+      await call(() => redis.del(...lockKeys(options, tenant, phoneNumber, day)))
       return before
     },
 
