@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs'
 import { parseServiceCalendar, type ServiceCalendar } from './domain/calendar.js'
 import { normalizePoolNumber } from './domain/phone.js'
 import { retrySpan } from './domain/retry.js'
+import { parsePhoneHashKey, type PhoneHashKeys } from './domain/phonehash.js'
 
 // Environment → typed config, parsed once (CONTRACT.md "Configuration"). Dev defaults make
 // `npm start` work with nothing else running; NODE_ENV=production refuses them by name.
@@ -71,8 +72,19 @@ export interface Config {
   trustProxy: boolean | string | ((address: string, hop: number) => boolean)
   /** The pool health job: a number handed out this many times without a call is silent. */
   health: { silentAfter: number; intervalSeconds: number }
-  /** Event callbacks (src/jobs/callbacks.ts): delivery timeout, retry schedule, private targets (dev only). */
-  callbacks: { allowPrivate: boolean; timeoutMs: number; attempts: number; backoffMs: number; backoffCapMs: number }
+  /**
+   * Event callbacks (src/jobs/callbacks.ts): delivery timeout (DNS included), retry schedule, private
+   * targets (dev only), deliveries at once per instance, and at once per tenant (one tenant's slow
+   * receiver holds at most that many).
+   */
+  callbacks: {
+    allowPrivate: boolean; timeoutMs: number; attempts: number; backoffMs: number; backoffCapMs: number
+    concurrency: number; tenantConcurrency: number
+  }
+  /** The event outbox (src/jobs/outbox.ts): its cap, and when a dead relay's entries are taken over. */
+  outbox: { maxLength: number; claimIdleMs: number }
+  /** PHONE_HASH_KEY, PHONE_HASH_PREVIOUS_KEY (CONTRACT "Personal data at rest"). */
+  phoneHash: PhoneHashKeys
   /** SSE: a comment line this often keeps proxies from closing an idle stream. */
   sseHeartbeatMs: number
   /** R3 as an event: how often the expiry sweep expires what is due (src/jobs/expiry.ts). */
@@ -101,6 +113,8 @@ export const DEV_DEFAULTS = {
   TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`,
   TWILIO_AUTH_TOKEN: 'dev-auth-token',
   POOL_NUMBERS: '+81120000001,+81120000002,+81120000003',
+  // A fixed dev key, so a dev Redis stays readable across restarts; production refuses it.
+  PHONE_HASH_KEY: '63616c6c766572696679206465762070686f6e652068617368206b6579203031',
 } as const
 
 export class ConfigError extends Error {
@@ -243,6 +257,11 @@ export function loadConfig(env: Env = process.env): Config {
       intervalSeconds: integer(env, 'HEALTH_INTERVAL_SECONDS', 60, 1, 86_400, problems),
     },
     callbacks: callbackConfig(env, production, problems),
+    outbox: {
+      maxLength: integer(env, 'OUTBOX_MAX_LENGTH', 100_000, 10, 10_000_000, problems),
+      claimIdleMs: integer(env, 'OUTBOX_CLAIM_IDLE_MS', 30_000, 100, 3_600_000, problems),
+    },
+    phoneHash: phoneHashKeys(env, problems),
     sseHeartbeatMs: integer(env, 'SSE_HEARTBEAT_MS', 15_000, 10, 120_000, problems),
     expirySweepMs: integer(env, 'EXPIRY_SWEEP_MS', 1000, 100, 60_000, problems),
     production,
@@ -302,6 +321,8 @@ function productionProblems(env: Env, config: Config): string[] {
   if (config.store === 'memory') problems.push('STORE=memory is refused in production: one process, nothing survives a restart, no limit holds across instances; set REDIS_URL or REDIS_SENTINELS')
   // The demo opens verifications for any number without a credential: an open, CSRF-able proxy.
   if (env.DEMO === '1') problems.push('DEMO=1 is refused in production: /demo opens verifications for any number without a credential (dev only)')
+  if (!env.PHONE_HASH_KEY) problems.push('PHONE_HASH_KEY is required in production (32 random bytes, hex or base64: openssl rand -hex 32)')
+  else if (env.PHONE_HASH_KEY.trim().toLowerCase() === DEV_DEFAULTS.PHONE_HASH_KEY) problems.push('PHONE_HASH_KEY is still the dev default')
   return problems
 }
 
@@ -356,6 +377,20 @@ function corsOrigins(raw: string | undefined, production: boolean, problems: str
   return origins
 }
 
+
+/** The keys customer numbers are kept under (domain/phonehash.ts); a rotation names the old one PHONE_HASH_PREVIOUS_KEY. */
+function phoneHashKeys(env: Env, problems: string[]): PhoneHashKeys {
+  const key = (name: 'PHONE_HASH_KEY' | 'PHONE_HASH_PREVIOUS_KEY', raw: string): Buffer | undefined => {
+    const parsed = parsePhoneHashKey(raw)
+    if (!parsed) problems.push(`${name} must be at least 32 bytes, hex or base64 (openssl rand -hex 32)`)
+    return parsed
+  }
+  const current = key('PHONE_HASH_KEY', env.PHONE_HASH_KEY || DEV_DEFAULTS.PHONE_HASH_KEY) ?? Buffer.from(DEV_DEFAULTS.PHONE_HASH_KEY, 'hex')
+  const previous = env.PHONE_HASH_PREVIOUS_KEY ? key('PHONE_HASH_PREVIOUS_KEY', env.PHONE_HASH_PREVIOUS_KEY) : undefined
+  if (previous?.equals(current)) problems.push('PHONE_HASH_PREVIOUS_KEY is the same key as PHONE_HASH_KEY: a rotation sets a new PHONE_HASH_KEY')
+  return previous ? { current, previous } : { current }
+}
+
 /** How long a failing callback keeps being retried (the queues wait by the same cappedBackoffMs). */
 export function retrySpanMs(c: Config['callbacks']): number {
   return retrySpan(c.backoffMs, c.backoffCapMs, c.attempts)
@@ -372,6 +407,8 @@ function callbackConfig(env: Env, production: boolean, problems: string[]): Conf
     attempts: integer(env, 'CALLBACK_ATTEMPTS', 15, 1, 100, problems),
     backoffMs: integer(env, 'CALLBACK_BACKOFF_MS', 2000, 10, 3_600_000, problems),
     backoffCapMs: integer(env, 'CALLBACK_BACKOFF_CAP_MS', 600_000, 10, 86_400_000, problems),
+    concurrency: integer(env, 'CALLBACK_CONCURRENCY', 16, 1, 1000, problems),
+    tenantConcurrency: integer(env, 'CALLBACK_TENANT_CONCURRENCY', 4, 1, 1000, problems),
   }
   if (production && callbacks.allowPrivate) problems.push('CALLBACK_ALLOW_PRIVATE cannot be true in production (callbacks never go to private or loopback addresses)')
   if (production && retrySpanMs(callbacks) < 3_600_000) {

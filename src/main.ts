@@ -7,7 +7,7 @@ import { SEED_CALENDAR, type ServiceCalendar } from './domain/calendar.js'
 import { errorSummary } from './logging.js'
 import { createMemoryStore } from './store/memory.js'
 import { createRedisStore } from './store/redis/index.js'
-import type { Store } from './store/types.js'
+import type { Store, StoreOptions } from './store/types.js'
 
 // Process entry: config, store, app, listen; on SIGTERM close the listener, answer held
 // calls, then close every plugin (onClose), in that order.
@@ -17,8 +17,18 @@ import type { Store } from './store/types.js'
 // retried. The kernel caps this at net.core.somaxconn (4096 on Linux since 5.4).
 const LISTEN_BACKLOG = 4096
 
+/** What both stores take from the config. */
+export function storeOptions(config: Config): StoreOptions {
+  return {
+    lockAfterFailures: config.lockAfterFailures,
+    retentionMs: config.retentionHours * 3600_000,
+    phoneHash: config.phoneHash,
+    outboxMaxLength: config.outbox.maxLength,
+  }
+}
+
 export async function createStore(config: Config): Promise<Store> {
-  const common = { lockAfterFailures: config.lockAfterFailures, retentionMs: config.retentionHours * 3600_000 }
+  const common = storeOptions(config)
   return config.store === 'redis' ? createRedisStore({ ...common, url: config.redis, keyPrefix: config.keyPrefix }) : createMemoryStore(common)
 }
 
@@ -42,11 +52,13 @@ async function main(): Promise<void> {
   const store = await createStore(config)
   await store.ensurePoolNumbers(config.poolNumbers)
   const app = await buildApp({ config, store, calendar })
-  app.addHook('onClose', async () => store.close())
   closeWithGrace({ delay: 15_000 }, async ({ signal, err }) => {
     if (err) app.log.error({ err: errorSummary(err) }, 'closing after an error')
     else app.log.info({ signal }, 'closing')
     await app.close()
+    // After every plugin: an onClose hook added here would run first (fastify runs them last
+    // added first), closing the store under the outbox relay and the callback workers.
+    await store.close()
   })
   // fastify's own "listening" line is the first the process writes: it names what to open.
   await app.listen({ port: config.port, host: config.host, backlog: LISTEN_BACKLOG, listenTextResolver: () => servingLine(config) })

@@ -1,5 +1,6 @@
+import { randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { loadConfig } from '../src/config.js'
+import { DEV_DEFAULTS, loadConfig } from '../src/config.js'
 import { configProblems as problems } from './support/production.js'
 
 
@@ -40,14 +41,27 @@ describe('config', () => {
 
   it('config — production refuses missing and default credentials, naming each one', () => {
     const found = problems({ NODE_ENV: 'production' })
-    for (const name of ['API_KEYS', 'ADMIN_TOKENS', 'TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'PUBLIC_BASE_URL']) {
+    for (const name of ['API_KEYS', 'ADMIN_TOKENS', 'TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'PUBLIC_BASE_URL', 'PHONE_HASH_KEY']) {
       expect(found.join('\n'), name).toContain(name)
     }
-    const defaults = problems({ NODE_ENV: 'production', API_KEYS: 'demo:dev-api-key', ADMIN_TOKENS: 'dev-admin-token', TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`, TWILIO_AUTH_TOKEN: 'dev-auth-token', PUBLIC_BASE_URL: 'https://cv.example.com' })
-    expect(defaults).toEqual(expect.arrayContaining(['API_KEYS is still the dev default', 'ADMIN_TOKENS is still the dev default', 'TWILIO_ACCOUNT_SID is still the dev default', 'TWILIO_AUTH_TOKEN is still the dev default']))
+    const defaults = problems({ NODE_ENV: 'production', API_KEYS: 'demo:dev-api-key', ADMIN_TOKENS: 'dev-admin-token', TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`, TWILIO_AUTH_TOKEN: 'dev-auth-token', PUBLIC_BASE_URL: 'https://cv.example.com', PHONE_HASH_KEY: DEV_DEFAULTS.PHONE_HASH_KEY.toUpperCase() })
+    expect(defaults).toEqual(expect.arrayContaining(['API_KEYS is still the dev default', 'ADMIN_TOKENS is still the dev default', 'TWILIO_ACCOUNT_SID is still the dev default', 'TWILIO_AUTH_TOKEN is still the dev default', 'PHONE_HASH_KEY is still the dev default']))
     // test/config-production.test.ts holds the other refusals (short or shared secrets, dev pool, memory store).
-    const ok = problems({ NODE_ENV: 'production', API_KEYS: `bank:${'k'.repeat(32)}`, ADMIN_TOKENS: `ops:${'o'.repeat(32)}`, TWILIO_ACCOUNT_SID: `AC${'1'.repeat(32)}`, TWILIO_AUTH_TOKEN: 'real-token', PUBLIC_BASE_URL: 'https://cv.example.com', POOL_NUMBERS: '+81120000009', REDIS_URL: 'redis://r:6379' })
+    const ok = problems({ NODE_ENV: 'production', API_KEYS: `bank:${'k'.repeat(32)}`, ADMIN_TOKENS: `ops:${'o'.repeat(32)}`, TWILIO_ACCOUNT_SID: `AC${'1'.repeat(32)}`, TWILIO_AUTH_TOKEN: 'real-token', PUBLIC_BASE_URL: 'https://cv.example.com', POOL_NUMBERS: '+81120000009', REDIS_URL: 'redis://r:6379', PHONE_HASH_KEY: randomBytes(32).toString('base64') })
     expect(ok).toEqual([])
+  })
+
+  it('config — PHONE_HASH_KEY and PHONE_HASH_PREVIOUS_KEY: at least 32 bytes, hex or base64, and not the same key', () => {
+    const hex = randomBytes(32).toString('hex')
+    const previous = randomBytes(48).toString('base64url')
+    const config = loadConfig({ PHONE_HASH_KEY: hex, PHONE_HASH_PREVIOUS_KEY: previous })
+    expect(config.phoneHash.current).toEqual(Buffer.from(hex, 'hex'))
+    expect(config.phoneHash.previous).toEqual(Buffer.from(previous, 'base64url'))
+    expect(loadConfig({}).phoneHash).toEqual({ current: Buffer.from(DEV_DEFAULTS.PHONE_HASH_KEY, 'hex') })
+    expect(problems({ PHONE_HASH_KEY: randomBytes(31).toString('hex') })).toEqual([expect.stringMatching(/^PHONE_HASH_KEY must be at least 32 bytes/)])
+    expect(problems({ PHONE_HASH_KEY: 'not a key!' })).toEqual([expect.stringMatching(/^PHONE_HASH_KEY must be at least 32 bytes/)])
+    expect(problems({ PHONE_HASH_PREVIOUS_KEY: 'short' })).toEqual([expect.stringMatching(/^PHONE_HASH_PREVIOUS_KEY must be at least 32 bytes/)])
+    expect(problems({ PHONE_HASH_KEY: hex, PHONE_HASH_PREVIOUS_KEY: hex })).toEqual([expect.stringMatching(/the same key/)])
   })
 
   it('config — bad values are refused with a message that names the variable', () => {

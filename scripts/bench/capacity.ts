@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { createHash, randomUUID } from 'node:crypto'
+import { createHash, randomBytes, randomUUID } from 'node:crypto'
 import { once } from 'node:events'
 import { availableParallelism, loadavg } from 'node:os'
 import { realpathSync } from 'node:fs'
@@ -84,7 +84,7 @@ export async function benchCapacity(options: CapacityOptions = {}): Promise<stri
   const pool = Array.from({ length: poolSize }, (_, i) => `+81120${String(i + 1).padStart(6, '0')}`)
   const { url, child } = await startRedis()
   const keyPrefix = `cvcapacity:${randomUUID()}:`
-  const store: Store = await createRedisStore({ url, keyPrefix, lockAfterFailures: 5, retentionMs: 24 * HOUR_MS })
+  const store: Store = await createRedisStore({ url, keyPrefix, lockAfterFailures: 5, retentionMs: 24 * HOUR_MS, phoneHash: { current: randomBytes(32) } })
   const redis = new Redis(url)
   try {
     await store.ensurePoolNumbers(pool)

@@ -12,8 +12,10 @@ export type CancelReason = 'customer' | 'backend' | 'superseded'
 export interface Verification {
   id: string
   tenant: string
-  /** The registered number, E.164. Never logged unmasked. */
-  phoneNumber: string
+  /** The registered number as R1 shows it (*******5678): the only form of it a verification keeps. */
+  phoneMasked: string
+  /** HMAC-SHA256 of the registered number's E.164 form under PHONE_HASH_KEY (domain/phonehash.ts). */
+  phoneHash: string
   /** The pool number the customer must dial, E.164. */
   verificationNumber: string
   status: VerificationStatus

@@ -1,5 +1,5 @@
 import { STATUS_MESSAGES } from '../domain/errors.js'
-import { maskPhoneNumber, presentVerificationNumber } from '../domain/phone.js'
+import { presentVerificationNumber } from '../domain/phone.js'
 import { remainingSeconds, type Verification } from '../domain/verification.js'
 import type { VerificationBody } from './schemas/v1.js'
 
@@ -10,7 +10,7 @@ export function presentVerification(v: Verification, now: number): VerificationB
   const body: VerificationBody = {
     id: v.id,
     status: v.status,
-    phoneNumber: { masked: maskPhoneNumber(v.phoneNumber) },
+    phoneNumber: { masked: v.phoneMasked },
     verificationNumber: presentVerificationNumber(v.verificationNumber),
     createdAt: iso(v.createdAt)!,
     expiresAt: iso(v.expiresAt)!,

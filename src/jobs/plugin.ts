@@ -1,17 +1,25 @@
 import fp from 'fastify-plugin'
 import { errorSummary } from '../logging.js'
 import { createBullQueue } from './bullmq.js'
-import { callbackFor, callbackHandler, callbackJobOptions, type CallbackJob } from './callbacks.js'
+import { callbackHandler, type CallbackJob } from './callbacks.js'
 import { expiryHandler, SWEEP_JOB, type ExpiryJob } from './expiry.js'
+import { startRelay, type Relay } from './outbox.js'
 import { createMemoryQueue, type JobQueue } from './queue.js'
 
 // The jobs of this instance: the queues (BullMQ in Redis mode, timers in memory mode), a worker
 // for each, and the two sources of work: the expiry sweep's schedule (expiry) and the store's
-// status events (callbacks). Queues and workers close in this plugin's onClose.
+// outbox (callbacks, through the relay). Relay, queues and workers close in this plugin's onClose.
 
 export interface Jobs {
   callbacks: JobQueue<CallbackJob>
   expiry: JobQueue<ExpiryJob>
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** This instance's outbox relay (jobs/outbox.ts). */
+    relay: Relay
+  }
 }
 
 declare module 'fastify' {
@@ -36,33 +44,21 @@ export default fp(async (app) => {
   const jobs: Jobs = { callbacks: queue<CallbackJob>('callbacks'), expiry: queue<ExpiryJob>('expiry') }
   app.decorate('jobs', jobs)
 
-  jobs.callbacks.work(callbackHandler({ queue: jobs.callbacks, config, metrics, log }), { concurrency: 16 })
+  jobs.callbacks.work(callbackHandler({ store, queue: jobs.callbacks, config, metrics, log }), { concurrency: config.callbacks.concurrency })
   jobs.expiry.work(expiryHandler(store, log), { concurrency: 1 })
-
-  // Every instance receives every status event and enqueues its callback; the job id
-  // (verification.status) makes the copies one job. Enqueueing only where the change happened
-  // would lose the event if that instance died between the store step and the add; this way
-  // it is lost only if every instance misses it. Events are handled one at a time so that this
-  // instance adds `verified` before `confirmed` (the delivery keeps that order, callbacks.ts).
-  let chain: Promise<void> = Promise.resolve()
-  const unsubscribe = store.onStatus((event) => {
-    chain = chain
-      .then(async () => {
-        const job = await callbackFor(store, event)
-        if (job) await jobs.callbacks.add('callback', job, callbackJobOptions(config.callbacks, job.eventId))
-      })
-      .catch((err: Error) => log.error({ err: errorSummary(err), verificationId: event.id, status: event.status }, 'callback not enqueued'))
-  })
+  const relay = startRelay({ store, queue: jobs.callbacks, config, metrics, log })
+  app.decorate('relay', relay)
 
   const depth = setInterval(() => {
     for (const q of Object.values(jobs) as JobQueue<unknown>[]) {
       q.depth().then((n) => metrics.queueDepth.set({ queue: q.name }, n), () => {})
     }
+    relay.check().catch(() => {}) // store away: /readyz says so
   }, DEPTH_INTERVAL_MS).unref()
 
   app.addHook('onClose', async () => {
-    unsubscribe()
     clearInterval(depth)
+    await relay.close()
     await Promise.all([jobs.callbacks.close(), jobs.expiry.close()])
   })
 

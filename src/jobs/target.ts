@@ -43,11 +43,28 @@ export function isPrivateAddress(address: string): boolean {
   return PRIVATE.check(address, 'ipv6') || (inner !== undefined && PRIVATE.check(inner, 'ipv4'))
 }
 
+/** A host name → its addresses (dns.lookup with all: true). */
+export type Resolve = (host: string) => Promise<{ address: string; family: number }[]>
+
+const systemResolve: Resolve = (host) => lookup(host, { all: true, verbatim: true })
+
 export interface TargetPolicy {
   /** production: https only. */
   production: boolean
   /** dev: loopback and private targets allowed (tests, demo). */
   allowPrivate: boolean
+  resolve?: Resolve
+}
+
+/** Rejects when `deadline` aborts first (dns.lookup takes no signal: getaddrinfo runs on regardless). */
+function before<T>(work: Promise<T>, deadline: AbortSignal | undefined, what: string): Promise<T> {
+  if (!deadline) return work
+  if (deadline.aborted) return Promise.reject(new Error(what))
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new Error(what))
+    deadline.addEventListener('abort', onAbort, { once: true })
+    work.then(resolve, reject).finally(() => deadline.removeEventListener('abort', onAbort))
+  })
 }
 
 export interface VettedTarget {
@@ -61,11 +78,14 @@ export class RefusedTarget extends Error {
   override readonly name = 'RefusedTarget'
 }
 
-export async function vetTarget(raw: string, policy: TargetPolicy): Promise<VettedTarget> {
+/** `deadline` bounds the DNS resolution: it is part of the delivery's time (CALLBACK_TIMEOUT_MS). */
+export async function vetTarget(raw: string, policy: TargetPolicy, deadline?: AbortSignal): Promise<VettedTarget> {
   const url = new URL(raw)
   if (url.protocol !== 'https:' && (policy.production || url.protocol !== 'http:')) throw new RefusedTarget(`${url.protocol} callback URLs are refused${policy.production ? ' in production (https only)' : ''}`)
   const host = url.hostname.replace(/^\[|\]$/g, '')
-  const found = isIP(host) ? [{ address: host, family: isIP(host) }] : await lookup(host, { all: true, verbatim: true })
+  const found = isIP(host)
+    ? [{ address: host, family: isIP(host) }]
+    : await before((policy.resolve ?? systemResolve)(host), deadline, `${host} did not resolve within the delivery timeout`)
   if (found.length === 0) throw new Error(`${host} resolves to no address`)
   if (!policy.allowPrivate) {
     const bad = found.find((a) => isPrivateAddress(a.address))
@@ -79,8 +99,8 @@ export interface PostResult {
   status: number
 }
 
-/** POSTs to the vetted address only; never follows a redirect; the whole exchange within timeoutMs. */
-export function postPinned(target: VettedTarget, body: string, headers: Record<string, string>, timeoutMs: number): Promise<PostResult> {
+/** POSTs to the vetted address only; never follows a redirect; the whole exchange before `deadline` aborts. */
+export function postPinned(target: VettedTarget, body: string, headers: Record<string, string>, deadline: AbortSignal): Promise<PostResult> {
   const { url, address, family } = target
   // Node ≥ 20 asks with {all: true} (happy eyeballs); older callers want one address.
   const pinned = ((_host: string, opts: { all?: boolean }, callback: (...args: unknown[]) => void) => {
@@ -97,14 +117,14 @@ export function postPinned(target: VettedTarget, body: string, headers: Record<s
       headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
       lookup: pinned,
       agent: false, // a fresh connection each time: no pooled socket from another resolution
-      signal: AbortSignal.timeout(timeoutMs),
+      signal: deadline,
     }, (res: IncomingMessage) => {
       // The status is the answer; the receiver's body is drained, not read (the timeout still bounds it).
       resolve({ status: res.statusCode ?? 0 })
       res.on('error', () => {})
       res.resume()
     })
-    req.on('error', (error: Error) => reject(error.name === 'AbortError' || error.name === 'TimeoutError' ? new Error(`no answer within ${timeoutMs} ms`) : error))
+    req.on('error', (error: Error) => reject(error.name === 'AbortError' || error.name === 'TimeoutError' ? new Error('no answer within the delivery timeout') : error))
     req.end(body)
   })
 }

@@ -29,6 +29,7 @@ export function createMetrics(readPool?: () => Promise<PoolSummary[]>) {
     heldCalls: new Gauge({ name: 'callverify_held_calls', help: 'Voice webhooks held ringing right now', registers }),
     storeSeconds: new Histogram({ name: 'callverify_store_seconds', help: 'Store operation time', labelNames: ['operation'] as const, buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 1], registers }),
     queueDepth: new Gauge({ name: 'callverify_queue_depth', help: 'Jobs waiting or delayed, by queue', labelNames: ['queue'] as const, registers }),
+    outboxEntries: new Gauge({ name: 'callverify_outbox_entries', help: 'Status events in the outbox not yet turned into callback jobs (OUTBOX_MAX_LENGTH caps it)', registers }),
     callbacks: new Counter({ name: 'callverify_callbacks_total', help: 'Callback attempts by result: delivered, retried, failed (dead-lettered)', labelNames: ['result'] as const, registers }),
     numberHealth: new Gauge({
       name: 'callverify_pool_number_health', help: '1 for the health each pool number is in', labelNames: ['number', 'health', 'state'] as const, registers,

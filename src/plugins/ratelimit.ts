@@ -5,7 +5,8 @@ import { isIPv4 } from 'node:net'
 import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
 import { CallverifyError } from '../domain/errors.js'
 import { normalizeRegisteredNumber } from '../domain/phone.js'
-import { apiKeyTenant, sha256Text } from '../http/auth.js'
+import { hashedPhone, type PhoneHashKeys } from '../domain/phonehash.js'
+import { apiKeyTenant } from '../http/auth.js'
 import type { RateCount } from '../store/types.js'
 
 // CONTRACT 429 TOO_MANY_REQUESTS: per API key on every /v1 call a backend makes, per tenant and
@@ -34,9 +35,14 @@ declare module 'fastify' {
 const MINUTE_MS = 60_000
 const HOUR_MS = 3_600_000
 
-/** The rate-limit key for a number: never the number itself (R1), one-way and per tenant. */
-export function phoneKey(tenant: string, e164: string): string {
-  return `phone:${sha256Text(`${tenant}\n${e164}`, 'base64url').slice(0, 22)}`
+/**
+ * The rate-limit counter of a number, per tenant: never the number itself (R1), its HMAC under
+ * PHONE_HASH_KEY (an unkeyed hash of a phone number is reversed by trying them all); during a
+ * rotation the previous key's counter counts too, so a rotation resets no limit.
+ */
+export function phoneCounter(keys: PhoneHashKeys, tenant: string, e164: string): { key: string; previousKey?: string } {
+  const { hash, previousHash } = hashedPhone(keys, e164)
+  return { key: `phone:${tenant}:${hash}`, ...(previousHash ? { previousKey: `phone:${tenant}:${previousHash}` } : {}) }
 }
 
 function registeredNumber(body: unknown): string | undefined {
@@ -95,8 +101,9 @@ export default fp(async (app) => {
 
   /** Counts one request: handed to its store step (undefined), or counted now (a promise). */
   function limiter(max: number, windowMs: number) {
-    return (request: FastifyRequest, key: string, inStore: boolean): Promise<void> | undefined => {
-      const count = { key, max, windowMs }
+    // previousKey is honoured by the store steps (the only place a per-number count is taken).
+    return (request: FastifyRequest, key: string | { key: string; previousKey?: string }, inStore: boolean): Promise<void> | undefined => {
+      const count: RateCount = { ...(typeof key === 'string' ? { key } : key), max, windowMs }
       if (inStore) {
         ;(request.rateCounts ??= []).push(count)
         return undefined
@@ -135,7 +142,7 @@ export default fp(async (app) => {
       const e164 = tenant === undefined ? undefined : registeredNumber(request.body)
       if (tenant === undefined || e164 === undefined) return done()
       request.phoneNumber = e164
-      const counted = perPhoneNumber(request, phoneKey(tenant, e164), inStore)
+      const counted = perPhoneNumber(request, phoneCounter(config.phoneHash, tenant, e164), inStore)
       settle(counted, done)
     }
 

@@ -61,11 +61,12 @@ export function pickWeighted(index: WeightIndex, busy: Iterable<string>, random:
 }
 
 /** The verification a create opens on `verificationNumber` at `now` (both stores; '' is none, as in Redis). */
-export function openedVerification(input: CreateVerificationInput, verificationNumber: string, now: number): Verification {
+export function openedVerification(input: CreateVerificationInput, phone: { hash: string; masked: string }, verificationNumber: string, now: number): Verification {
   const verification: Verification = {
     id: input.id,
     tenant: input.tenant,
-    phoneNumber: input.phoneNumber,
+    phoneMasked: phone.masked,
+    phoneHash: phone.hash,
     verificationNumber,
     status: 'pending',
     createdAt: now,

@@ -2,11 +2,14 @@ import { EventEmitter } from 'node:events'
 import { randomUUID } from 'node:crypto'
 import { japanDay, nextJapanMidnight } from '../domain/japan.js'
 import { isAllocatable, isAnsweredCall, isSilentNumber } from '../domain/pool.js'
+import { maskPhoneNumber } from '../domain/phone.js'
+import { hashedPhone } from '../domain/phonehash.js'
 import {
   applyCall, applyCancel, applyConfirm, applySupersede, countsAsFailure, expireIfDue, isInsideWindow, isOpen,
   type CancelReason, type Transition, type Verification,
 } from '../domain/verification.js'
 import { openedVerification, pickWeighted, weightIndex, type WeightIndex } from './allocation.js'
+import { createMemoryOutbox } from './outbox.js'
 import { Refusal, refusalError, refusalOf, withChanged } from './refusals.js'
 import { HOUR_MS, HOURLY_HOURS } from './types.js'
 import type {
@@ -16,7 +19,9 @@ import type {
 import { CALL_SID_TTL_MS } from './types.js'
 
 // The embedded store: one process, no persistence, an injectable clock. Each method runs as
-// one synchronous step (no await inside), which is what makes it atomic here.
+// one synchronous step (no await inside), which is what makes it atomic here. Customer numbers
+// are kept as their HMAC (domain/phonehash.ts), as in Redis: the same code answers both keys of
+// a rotation, although a memory store's rotation is a restart, which keeps nothing.
 
 type NumberRecord = Omit<PoolNumber, 'pending' | 'callsToday' | 'outcomesToday'>
 
@@ -29,9 +34,11 @@ export interface MemoryStoreOptions extends StoreOptions {
 export function createMemoryStore(options: MemoryStoreOptions): Store {
   const clock = options.clock ?? Date.now
   const verifications = new Map<string, Verification>()
+  const previousHashes = new Map<string, string>() // verification id → its number's HMAC under the previous key (a rotation)
+  const outbox = createMemoryOutbox(options.outboxMaxLength)
   const failureCounted = new Set<string>() // verification ids; kept off the records, which are answered as they are
-  const latest = new Map<string, string>() // tenant+phone → newest verification id
-  const callers = new Map<string, Map<string, string>>() // caller → pool number → verification id
+  const latest = new Map<string, string>() // tenant+phone hash → newest verification id
+  const callers = new Map<string, Map<string, string>>() // caller's hash → pool number → verification id
   const pool = new Map<string, NumberRecord>()
   const dayCalls = new Map<string, number>()
   const dayOutcomes = new Map<string, Record<string, number>>() // pool number + Japan day → status callbacks by outcome
@@ -52,16 +59,27 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
     allocatable = undefined
   }
 
+  /** Keyed by the number's hash under one key: `phone` is a hash, never a number. */
   const lockKey = (tenant: string, phone: string) => `${tenant}\n${phone}`
+  /** The hashes a lookup honours: the current key's, then the previous key's during a rotation. */
+  const hashesOf = (e164: string): string[] => {
+    const { hash, previousHash } = hashedPhone(options.phoneHash, e164)
+    return previousHash ? [hash, previousHash] : [hash]
+  }
 
   function publish(v: Verification): void {
+    outbox.append(v)
     const event: StatusEvent = { id: v.id, status: v.status }
     queueMicrotask(() => events.emit('status', event))
   }
 
-  function lockedUntil(tenant: string, phone: string, now: number): number | undefined {
-    const until = locks.get(lockKey(tenant, phone))
-    return until !== undefined && until > now ? until : undefined
+  function lockedUntil(tenant: string, hashes: string[], now: number): number | undefined {
+    let until: number | undefined
+    for (const hash of hashes) {
+      const at = locks.get(lockKey(tenant, hash))
+      if (at !== undefined && at > now) until = Math.max(until ?? 0, at)
+    }
+    return until
   }
 
   /** R11: a verification that ended unconfirmed counts once, in the Japan day it began. */
@@ -69,10 +87,12 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
     if (failureCounted.has(v.id) || !countsAsFailure(v.status)) return
     failureCounted.add(v.id)
     const day = japanDay(v.createdAt)
-    const key = `${lockKey(v.tenant, v.phoneNumber)}\n${day}`
-    const count = (failures.get(key) ?? 0) + 1
-    failures.set(key, count)
-    if (count >= options.lockAfterFailures && day === japanDay(now)) locks.set(lockKey(v.tenant, v.phoneNumber), nextJapanMidnight(now))
+    const key = `${lockKey(v.tenant, v.phoneHash)}\n${day}`
+    failures.set(key, (failures.get(key) ?? 0) + 1)
+    // During a rotation the day's count under the previous key's hash counts too (as count_failure in Lua).
+    const previous = previousHashes.get(v.id)
+    const count = failures.get(key)! + (previous ? failures.get(`${lockKey(v.tenant, previous)}\n${day}`) ?? 0 : 0)
+    if (count >= options.lockAfterFailures && day === japanDay(now)) locks.set(lockKey(v.tenant, v.phoneHash), nextJapanMidnight(now))
   }
 
   function hit(key: string, windowMs: number, now: number): Hits {
@@ -86,7 +106,9 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
   function take(counts: RateCount[] | undefined, now: number): void {
     for (const count of counts ?? []) {
       const hits = hit(count.key, count.windowMs, now)
-      if (hits.current > count.max) throw refusalError(Refusal.RateLimited, { retryAfterMs: hits.ttlMs })
+      const before = count.previousKey === undefined ? undefined : counters.get(count.previousKey)
+      const previous = before && before.endsAt > now ? before.current : 0
+      if (hits.current + previous > count.max) throw refusalError(Refusal.RateLimited, { retryAfterMs: hits.ttlMs })
     }
   }
 
@@ -109,6 +131,7 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
       if (v.expiresAt + options.retentionMs < now) {
         verifications.delete(id)
         failureCounted.delete(id)
+        previousHashes.delete(id)
       }
     }
     for (const [sid, at] of callSids) if (at < now) callSids.delete(sid)
@@ -135,9 +158,18 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
     return v && v.expiresAt + options.retentionMs >= now ? v : undefined
   }
 
-  function openVerificationOn(caller: string, to: string, now: number): Verification | undefined {
-    const id = callers.get(caller)?.get(to)
-    const v = id ? verifications.get(id) : undefined
+  /** The verification a caller (any of its hashes) holds on pool number `to`, the current key's first. */
+  function heldOn(hashes: string[], to: string): Verification | undefined {
+    for (const hash of hashes) {
+      const id = callers.get(hash)?.get(to)
+      const v = id ? verifications.get(id) : undefined
+      if (v) return v
+    }
+    return undefined
+  }
+
+  function openVerificationOn(hashes: string[], to: string, now: number): Verification | undefined {
+    const v = heldOn(hashes, to)
     return v && isOpen(v.status) && isInsideWindow(v, now) ? v : undefined
   }
 
@@ -151,19 +183,22 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
   }
 
   function dayLock(tenant: string, phoneNumber: string, now: number): DayLock {
-    const until = lockedUntil(tenant, phoneNumber, now)
-    const count = failures.get(`${lockKey(tenant, phoneNumber)}\n${japanDay(now)}`) ?? 0
+    const hashes = hashesOf(phoneNumber)
+    const until = lockedUntil(tenant, hashes, now)
+    const count = hashes.reduce((sum, hash) => sum + (failures.get(`${lockKey(tenant, hash)}\n${japanDay(now)}`) ?? 0), 0)
     return { tenant, phoneNumber, failures: count, ...(until ? { lockedUntil: until } : {}) }
   }
 
   return {
     kind: 'memory',
+    outbox,
     async now() {
       return clock()
     },
     async ping() {},
     async close() {
       events.removeAllListeners()
+      outbox.close()
     },
 
     async hit(key, windowMs) {
@@ -176,28 +211,32 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
       const now = clock()
       sweep(now)
       take(input.counts, now)
-      const key = lockKey(input.tenant, input.phoneNumber)
-      let until = lockedUntil(input.tenant, input.phoneNumber, now)
+      const hashes = hashesOf(input.phoneNumber)
+      const [hash, previousHash] = hashes as [string, string | undefined]
+      const key = lockKey(input.tenant, hash)
+      let until = lockedUntil(input.tenant, hashes, now)
       if (until) throw refusalError(Refusal.Locked, { lockedUntil: until, now })
       const changed: Verification[] = []
-      // A new verification supersedes the tenant's older open one for this number; one whose
-      // window already ran out ends as expired instead (R11 counts either way, at the latest here).
-      const olderId = latest.get(key)
+      // A new verification supersedes the tenant's older open one for this number (opened under
+      // either key); one whose window already ran out ends as expired instead (R11 counts either
+      // way, at the latest here).
+      const olderId = latest.get(key) ?? (previousHash ? latest.get(lockKey(input.tenant, previousHash)) : undefined)
       const older = olderId ? verifications.get(olderId) : undefined
       if (older && isOpen(older.status)) commit(older, applySupersede(older, now), now, changed)
-      until = lockedUntil(input.tenant, input.phoneNumber, now)
+      until = lockedUntil(input.tenant, hashes, now)
       if (until) throw withChanged(refusalError(Refusal.Locked, { lockedUntil: until, now }), changed)
 
       allocatable ??= weightIndex([...pool.values()].filter(isAllocatable).map((n) => ({ key: n.e164, weight: n.weight })))
-      const held = [...(callers.get(input.phoneNumber)?.keys() ?? [])]
-      const chosen = pickWeighted(allocatable, held.filter((to) => openVerificationOn(input.phoneNumber, to, now)), input.random)
+      const held = new Set(hashes.flatMap((h) => [...(callers.get(h)?.keys() ?? [])]))
+      const chosen = pickWeighted(allocatable, [...held].filter((to) => openVerificationOn(hashes, to, now)), input.random)
       if (!chosen) throw refusalError(Refusal.PoolExhausted)
-      const verification = openedVerification(input, chosen, now)
+      const verification = openedVerification(input, { hash, masked: maskPhoneNumber(input.phoneNumber) }, chosen, now)
       verifications.set(verification.id, { ...verification })
+      if (previousHash) previousHashes.set(verification.id, previousHash)
       latest.set(key, verification.id)
-      const byNumber = callers.get(input.phoneNumber) ?? new Map<string, string>()
+      const byNumber = callers.get(hash) ?? new Map<string, string>()
       byNumber.set(chosen, verification.id)
-      callers.set(input.phoneNumber, byNumber)
+      callers.set(hash, byNumber)
       pool.get(chosen)!.allocationsSinceCall++
       return { verification, now, changed }
     },
@@ -240,8 +279,7 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
       const number = pool.get(input.to)
       if (!number || number.state === 'retired') return { outcome: 'unknown-number', now, changed }
       noteCall(number, now)
-      const id = callers.get(input.from)?.get(input.to)
-      const record = id ? verifications.get(id) : undefined
+      const record = heldOn(hashesOf(input.from), input.to)
       if (!record) return { outcome: 'unmatched', now, changed }
       const t = applyCall(record, now)
       commit(record, t.verification, now, changed)
@@ -340,8 +378,10 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
     async clearLock(tenant, phoneNumber) {
       const now = clock()
       const before = dayLock(tenant, phoneNumber, now)
-      locks.delete(lockKey(tenant, phoneNumber))
-      failures.delete(`${lockKey(tenant, phoneNumber)}\n${japanDay(now)}`)
+      for (const hash of hashesOf(phoneNumber)) {
+        locks.delete(lockKey(tenant, hash))
+        failures.delete(`${lockKey(tenant, hash)}\n${japanDay(now)}`)
+      }
       return before
     },
 

@@ -1,5 +1,6 @@
 import type { MaintenanceWindow } from '../domain/calendar.js'
 import type { NumberHealth, NumberState } from '../domain/pool.js'
+import type { PhoneHashKeys } from '../domain/phonehash.js'
 import type { CancelReason, Verification, VerificationStatus } from '../domain/verification.js'
 
 // One Store interface for every store (STYLE.md). Every method that reads and decides is
@@ -9,7 +10,7 @@ import type { CancelReason, Verification, VerificationStatus } from '../domain/v
 export interface CreateVerificationInput {
   id: string
   tenant: string
-  /** E.164, already normalised (R14). */
+  /** E.164, already normalised (R14). The store keeps only its hash and mask (PHONE_HASH_KEY). */
   phoneNumber: string
   pollTokenHash: string
   windowMs: number
@@ -30,6 +31,8 @@ export interface CreateVerificationInput {
 export interface RateCount {
   /** Names the counter: `key:<tenant>`, `phone:<digest>`, `addr:<address>` (never a number itself, R1). */
   key: string
+  /** The same counter under PHONE_HASH_PREVIOUS_KEY during a rotation: its hits count toward max too. */
+  previousKey?: string
   max: number
   windowMs: number
 }
@@ -59,7 +62,7 @@ export type CallOutcome =
 
 export interface RecordCallInput {
   callSid: string
-  /** Caller, E.164 (withheld callers never reach the store's matching). */
+  /** Caller, E.164 (withheld callers never reach the store's matching); hashed to find its match, never kept. */
   from: string
   to: string
 }
@@ -121,6 +124,7 @@ export interface CallStatusInput {
 
 export interface DayLock {
   tenant: string
+  /** As the caller gave it (E.164); the store keeps only its hash. */
   phoneNumber: string
   /** Failures counted in the current Japan day. */
   failures: number
@@ -179,6 +183,37 @@ export interface StatusEvent {
  */
 export const CALL_SID_TTL_MS = 35 * 86_400_000
 
+/** One status change in the outbox: the event, what routes it, nothing personal. */
+export interface OutboxEntry {
+  /** The outbox's own id of the entry (a Redis stream id): what ack takes. */
+  entry: string
+  /** The verification id. */
+  id: string
+  status: VerificationStatus
+  tenant: string
+  /** It has a callbackUrl. */
+  callback: boolean
+  /** It had been verified before this (later) status: its `verified` callback goes first. */
+  wasVerified: boolean
+}
+
+/**
+ * The transactional outbox (CONTRACT "Event callbacks"): every status change appends its event in
+ * the same atomic step as the change, so no event is lost whoever is listening. Read by a consumer
+ * group: each entry goes to one reader, stays pending until acknowledged, and an entry whose reader
+ * died is claimed by another once it has been idle long enough. Acknowledged entries are removed.
+ */
+export interface Outbox {
+  /** Up to `count` new entries for `consumer`, waiting up to `blockMs` for the first. */
+  read(consumer: string, count: number, blockMs: number): Promise<OutboxEntry[]>
+  /** Entries read but not acknowledged for `idleMs` or more, by any consumer, now `consumer`'s. */
+  claim(consumer: string, idleMs: number, count: number): Promise<OutboxEntry[]>
+  /** Done with: acknowledged and removed from the outbox. */
+  ack(entries: string[]): Promise<void>
+  /** Entries held (new and pending). */
+  length(): Promise<number>
+}
+
 export interface Store {
   readonly kind: 'memory' | 'redis'
 
@@ -186,6 +221,9 @@ export interface Store {
   now(): Promise<number>
   ping(): Promise<void>
   close(): Promise<void>
+
+  /** The events of every status change, appended in the same atomic step as the change (the callbacks' source). */
+  readonly outbox: Outbox
 
   /** Counts one hit on a rate-limit counter (RateCount) and tells where it stands; refuses nothing. */
   hit(key: string, windowMs: number): Promise<Hits>
@@ -248,4 +286,8 @@ export interface Store {
 export interface StoreOptions {
   lockAfterFailures: number
   retentionMs: number
+  /** Customer numbers are kept as HMACs under these keys (domain/phonehash.ts). */
+  phoneHash: PhoneHashKeys
+  /** The outbox's cap (OUTBOX_MAX_LENGTH): past it the oldest entries go, so it cannot fill the store. */
+  outboxMaxLength?: number
 }

@@ -6,6 +6,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, expect } from 'vitest'
 import { buildApp } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
+import { storeOptions } from '../../src/main.js'
 import { createMemoryStore } from '../../src/store/memory.js'
 import type { Store } from '../../src/store/types.js'
 import { launchBrowser } from '../support/browser.js'
@@ -40,7 +41,7 @@ export async function startConsoleService(): Promise<ConsoleService> {
     TWILIO_ACCOUNT_SID: ACCOUNT_SID, TWILIO_AUTH_TOKEN: 'fake-auth-token', TWILIO_API_URL: twilio.url,
     POOL_NUMBERS: POOL.join(','), LOCK_AFTER_FAILURES: '2', RING_DELAY_MS: '0',
   })
-  const store = createMemoryStore({ lockAfterFailures: config.lockAfterFailures, retentionMs: config.retentionHours * 3_600_000 })
+  const store = createMemoryStore(storeOptions(config))
   await store.ensurePoolNumbers(config.poolNumbers)
   const app = await buildApp({ config, store, calendar: { rules: [] } })
   await app.listen({ port, host: '127.0.0.1' })

@@ -9,7 +9,7 @@ const EXPIRES = CREATED + 120_000
 const INSIDE = CREATED + 60_000
 
 const pending: Verification = {
-  id: 'vf_1', tenant: 'bank-a', phoneNumber: '+819012345678', verificationNumber: '+81120000001', status: 'pending',
+  id: 'vf_1', tenant: 'bank-a', phoneMasked: '*******5678', phoneHash: 'h', verificationNumber: '+81120000001', status: 'pending',
   createdAt: CREATED, expiresAt: EXPIRES, calls: 0, pollTokenHash: 'h',
 }
 const verified: Verification = { ...pending, status: 'verified', verifiedAt: CREATED + 10_000, calls: 1 }

@@ -60,13 +60,13 @@ for (const kind of STORE_KINDS) {
       expect((await create(t, '09087654321')).statusCode).toBe(201)
       expect((await create(t, PHONE, OTHER_API_KEY)).statusCode).toBe(201)
       if (kind === 'redis') {
-        // R1: the limiter's keys hold a digest, never the number.
+        // R1: the limiter's keys hold the number's HMAC (PHONE_HASH_KEY), never the number.
         const redis = new Redis(redisUrl())
         const keys = await redis.keys(`${t.config.keyPrefix}rl:*`).finally(() => redis.disconnect())
         expect(keys.some((k) => k.includes('phone:'))).toBe(true)
         expect(keys.join(' ')).not.toMatch(/9012345678|9087654321/)
         // Named by what they count, one key per tenant or tenant and number.
-        for (const key of keys) expect(key.slice(t.config.keyPrefix.length)).toMatch(/^rl:(key:(demo|other)|phone:[\w-]{22})$/)
+        for (const key of keys) expect(key.slice(t.config.keyPrefix.length)).toMatch(/^rl:(key:(demo|other)|phone:(demo|other):[\w-]{43})$/)
       }
     })
 

@@ -1,5 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest'
-import { USER_AGENT } from '../../src/jobs/callbacks.js'
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest'
+import { USER_AGENT, type CallbackJob } from '../../src/jobs/callbacks.js'
 import { ADMIN_TOKEN, API_KEY, STORE_KINDS, bearer, buildTestApp, type TestApp } from '../support/app.js'
 import { PRODUCTION_ADMIN_TOKEN, PRODUCTION_API_KEY, PRODUCTION_ENV } from '../support/production.js'
 import { deleteKeys, testPrefix } from '../support/redis.js'
@@ -102,6 +102,28 @@ for (const kind of STORE_KINDS) {
       expect(receiver.delivered[0]!.json).toMatchObject({ type: 'verification.expired', verification: { id: v.id, status: 'expired', remainingSeconds: 0 } })
       // R11: the expiry counted its failure without anyone reading the verification.
       expect((await t.store.getLock('demo', '+819012345678')).failures).toBe(1)
+    })
+
+    it('callbacks — a job names only its event: forged data cannot choose the body, the target or the key; an event the store does not hold is dead-lettered', async () => {
+      await setUp()
+      const elsewhere = await startReceiver(API_KEY)
+      onTestFinished(() => elsewhere.close())
+      const v = await create()
+      await call(v)
+      await receiver.waitFor((r) => r.delivered.length === 1)
+      // As if written into the queue by someone else: an old-style job with its own url and body,
+      // and an event this verification never had.
+      const forged = { eventId: `${v.id}.confirmed`, url: elsewhere.url, body: '{"type":"verification.confirmed","forged":true}', tenant: 'other' }
+      await t.app.jobs.callbacks.add('callback', forged as CallbackJob, { jobId: 'forged-1', attempts: 3 })
+      await t.app.jobs.callbacks.add('callback', { eventId: `${v.id}.verified`, url: elsewhere.url } as CallbackJob, { jobId: 'forged-2', attempts: 3 })
+      await waitUntil(async () => (await deadLetters()).length === 1, 10_000, 'dead letter')
+      await receiver.waitFor((r) => r.delivered.length === 2)
+      expect(elsewhere.received).toEqual([])
+      const [again] = receiver.delivered.slice(1)
+      expect(again!.body).toBe(receiver.delivered[0]!.body) // the store's own verified event, the same bytes
+      expect(again!.signed).toBe(true)
+      const [dead] = await deadLetters()
+      expect(dead).toMatchObject({ eventId: `${v.id}.confirmed`, tenant: 'demo', attempts: 1, lastError: 'the verification never became confirmed' })
     })
 
     it('callbacks — cancelled is sent too, and a verification without callbackUrl sends nothing', async () => {

@@ -7,6 +7,7 @@ import { createMemoryStore } from '../../src/store/memory.js'
 import { API_KEY, STORE_KINDS, bearer, buildTestApp, type TestApp } from '../support/app.js'
 import { deleteKeys, redisUrl, testPrefix } from '../support/redis.js'
 import { waitUntil } from './support/receiver.js'
+import { TEST_PHONE_HASH } from '../support/app.js'
 
 // R3 as an event: the expiry sweep (every EXPIRY_SWEEP_MS) expires what nobody reads, and the
 // race it brings: a confirm at the window edge against the sweep. Both are atomic store steps
@@ -106,7 +107,7 @@ async function sequentialMemoryRaces(t: TestApp, rounds: { v: { id: string; expi
 describe('expiry sweep — the job', () => {
   it('sweepExpired — calls the store in batches while a batch comes back full, and answers the total', async () => {
     let now = Date.now()
-    const store = createMemoryStore({ lockAfterFailures: 100, retentionMs: 3_600_000, clock: () => now })
+    const store = createMemoryStore({ lockAfterFailures: 100, retentionMs: 3_600_000, phoneHash: TEST_PHONE_HASH, clock: () => now })
     await store.ensurePoolNumbers(['+81120000001', '+81120000002'])
     for (let i = 0; i < 5; i++) {
       await store.createVerification({ id: `vf_${i}`, tenant: 't', phoneNumber: `+8190000000${i}0`, pollTokenHash: 'h', windowMs: 1000, random: 0.5 })
@@ -119,7 +120,7 @@ describe('expiry sweep — the job', () => {
   })
 
   it('expiry job — an `expire` job left from the per-verification design ends without touching the store', async () => {
-    const store = createMemoryStore({ lockAfterFailures: 5, retentionMs: 3_600_000 })
+    const store = createMemoryStore({ lockAfterFailures: 5, retentionMs: 3_600_000, phoneHash: TEST_PHONE_HASH })
     const calls = vi.spyOn(store, 'expireDue')
     const log = { debug: vi.fn(), warn: vi.fn() } as unknown as Parameters<typeof expiryHandler>[1]
     const run = expiryHandler(store, log)

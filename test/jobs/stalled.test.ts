@@ -3,8 +3,11 @@ import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
 import { loadConfig } from '../../src/config.js'
 import { createBullQueue } from '../../src/jobs/bullmq.js'
-import { callbackJobOptions, type CallbackJob } from '../../src/jobs/callbacks.js'
+import { callbackFor, callbackJobOptions, type CallbackJob } from '../../src/jobs/callbacks.js'
 import type { JobQueue } from '../../src/jobs/queue.js'
+import { storeOptions } from '../../src/main.js'
+import { createRedisStore } from '../../src/store/redis/index.js'
+import type { Store } from '../../src/store/types.js'
 import { API_KEY, TEST_ENV } from '../support/app.js'
 import { deleteKeys, redisUrl, testPrefix } from '../support/redis.js'
 import { startReceiver, waitUntil, type Receiver } from './support/receiver.js'
@@ -18,10 +21,12 @@ describe('callback worker killed mid-delivery (Redis)', () => {
   const prefix = testPrefix()
   const children: ChildProcess[] = []
   let producer: JobQueue<CallbackJob> | undefined
+  let store: Store | undefined
   let receiver: Receiver | undefined
   afterEach(async () => {
     for (const child of children) child.kill('SIGKILL')
     await producer?.close()
+    await store?.close()
     await receiver?.close()
     await deleteKeys(prefix)
   })
@@ -37,14 +42,24 @@ describe('callback worker killed mid-delivery (Redis)', () => {
     })
   }
 
-  it('callbacks — the job survives SIGKILL of its worker and is delivered once a worker runs again', async () => {
+  // Two worker processes start under tsx: slow on a busy machine.
+  it('callbacks — the job survives SIGKILL of its worker and is delivered once a worker runs again', { timeout: 60_000 }, async () => {
     // The first delivery hangs (a slow receiver) while its worker dies; later ones succeed.
     receiver = await startReceiver(API_KEY, (_r, n) => (n === 0 ? 'hang' : 200))
     const first = await startWorker()
     producer = createBullQueue<CallbackJob>('callbacks', { url: redisUrl(), prefix: `${prefix}bull` })
-    const body = JSON.stringify({ type: 'verification.confirmed', verification: { id: 'vf_stalled', status: 'confirmed' } })
-    const job: CallbackJob = { eventId: 'vf_stalled.confirmed', verificationId: 'vf_stalled', tenant: 'demo', type: 'verification.confirmed', url: receiver.url, body }
-    await producer.add('callback', job, callbackJobOptions(loadConfig(env).callbacks, job.eventId))
+    // A real confirmed verification in the store: the worker derives what it sends from it.
+    const config = loadConfig(env)
+    store = await createRedisStore({ ...storeOptions(config), url: config.redis, keyPrefix: prefix })
+    await store.ensurePoolNumbers(config.poolNumbers)
+    const { verification: v } = await store.createVerification({
+      id: 'vf_stalled', tenant: 'demo', phoneNumber: '+819012345678', pollTokenHash: 'ab', windowMs: 60_000, random: 0, callbackUrl: receiver.url,
+    })
+    await store.recordCall({ callSid: `CA${'5'.repeat(32)}`, from: '+819012345678', to: v.verificationNumber })
+    await store.confirmVerification(v.id, 'demo')
+    const job: CallbackJob = { eventId: 'vf_stalled.confirmed' }
+    const { body } = await callbackFor(store, job.eventId)
+    await producer.add('callback', job, callbackJobOptions(config.callbacks, job.eventId))
 
     await receiver.waitFor((r) => r.received.length === 1, 10_000)
     first.kill('SIGKILL')

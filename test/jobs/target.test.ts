@@ -1,6 +1,8 @@
+import { createSocket } from 'node:dgram'
+import { Resolver } from 'node:dns/promises'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import { ConfigError, loadConfig, retrySpanMs } from '../../src/config.js'
 import type { Verification } from '../../src/domain/verification.js'
 import { asOf, signatureHeader } from '../../src/jobs/callbacks.js'
@@ -37,6 +39,25 @@ describe('vetTarget — judged on the resolved address', () => {
   })
 })
 
+describe('vetTarget — DNS resolution is part of the delivery timeout', () => {
+  it('vetTarget — a name server that never answers ends the attempt at the deadline, not at the resolver\'s own timeout', async () => {
+    // A real DNS exchange over UDP with a server that swallows every query.
+    const queries: Buffer[] = []
+    const silent = createSocket('udp4').on('message', (query) => void queries.push(query))
+    await new Promise<void>((resolve) => silent.bind(0, '127.0.0.1', resolve))
+    onTestFinished(() => void silent.close())
+    const resolver = new Resolver({ timeout: 20_000, tries: 1 })
+    resolver.setServers([`127.0.0.1:${(silent.address() as AddressInfo).port}`])
+    const resolve = async (host: string) => (await resolver.resolve4(host)).map((address) => ({ address, family: 4 }))
+    const started = Date.now()
+    await expect(vetTarget('https://bank.example/hook', { production: true, allowPrivate: false, resolve }, AbortSignal.timeout(300)))
+      .rejects.toThrow('bank.example did not resolve within the delivery timeout')
+    expect(Date.now() - started).toBeLessThan(2000)
+    expect(queries.length).toBeGreaterThan(0)
+    resolver.cancel()
+  })
+})
+
 describe('postPinned — connects to the vetted address, not to a fresh DNS answer', () => {
   it('reaches the pinned address although the name itself does not resolve (no second lookup to rebind)', async () => {
     const hosts: string[] = []
@@ -48,7 +69,7 @@ describe('postPinned — connects to the vetted address, not to a fresh DNS answ
     const { port } = server.address() as AddressInfo
     try {
       const target = { url: new URL(`http://rebind.invalid:${port}/hook`), address: '127.0.0.1', family: 4 as const }
-      expect(await postPinned(target, '{}', { 'content-type': 'application/json' }, 2000)).toEqual({ status: 204 })
+      expect(await postPinned(target, '{}', { 'content-type': 'application/json' }, AbortSignal.timeout(2000))).toEqual({ status: 204 })
       expect(hosts).toEqual([`rebind.invalid:${port}`])
     } finally {
       server.close()
@@ -72,7 +93,7 @@ describe('signatureHeader', () => {
 
 describe('asOf — a callback describes its own event', () => {
   const v: Verification = {
-    id: 'vf_x', tenant: 'demo', phoneNumber: '+819012345678', verificationNumber: '+81120000001', status: 'confirmed',
+    id: 'vf_x', tenant: 'demo', phoneMasked: '*******5678', phoneHash: 'h', verificationNumber: '+81120000001', status: 'confirmed',
     createdAt: 1000, expiresAt: 121_000, verifiedAt: 5000, confirmedAt: 6000, calls: 1, pollTokenHash: 'ab',
   }
   it('a verified event read after the confirm carries no confirmedAt', () => {
@@ -87,7 +108,7 @@ describe('asOf — a callback describes its own event', () => {
 describe('callback settings (config)', () => {
   const PROD = PRODUCTION_ENV
   it('private targets: allowed by default in dev, refused by default in production, and cannot be turned on there', () => {
-    expect(loadConfig({}).callbacks).toEqual({ allowPrivate: true, timeoutMs: 5000, attempts: 15, backoffMs: 2000, backoffCapMs: 600_000 })
+    expect(loadConfig({}).callbacks).toEqual({ allowPrivate: true, timeoutMs: 5000, attempts: 15, backoffMs: 2000, backoffCapMs: 600_000, concurrency: 16, tenantConcurrency: 4 })
     expect(loadConfig(PROD).callbacks.allowPrivate).toBe(false)
     expect(() => loadConfig({ ...PROD, CALLBACK_ALLOW_PRIVATE: 'true' })).toThrow(/CALLBACK_ALLOW_PRIVATE cannot be true in production/)
     expect(() => loadConfig({ CALLBACK_ALLOW_PRIVATE: 'yes' })).toThrow(ConfigError)

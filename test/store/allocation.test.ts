@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { createConnection } from 'node:net'
 import { Redis } from 'ioredis'
 import { describe, expect, it, onTestFinished } from 'vitest'
+import { TEST_PHONE_HASH } from '../support/app.js'
 import { pickWeighted, weightIndex } from '../../src/store/allocation.js'
 import { createRedisStore } from '../../src/store/redis/index.js'
 import type { CreateVerificationInput, Store } from '../../src/store/types.js'
@@ -18,7 +19,7 @@ const e164 = (i: number): string => `+8112${String(i).padStart(7, '0')}`
 
 async function openStore(url = redisUrl()): Promise<{ store: Store; redis: Redis; keyPrefix: string }> {
   const keyPrefix = testPrefix()
-  const store = await createRedisStore({ url, keyPrefix, lockAfterFailures: 100_000, retentionMs: 3_600_000 })
+  const store = await createRedisStore({ url, keyPrefix, lockAfterFailures: 100_000, retentionMs: 3_600_000, phoneHash: TEST_PHONE_HASH })
   const redis = new Redis(url)
   onTestFinished(async () => {
     await store.close()

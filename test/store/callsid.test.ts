@@ -4,6 +4,7 @@ import { loadConfig } from '../../src/config.js'
 import { createMemoryStore } from '../../src/store/memory.js'
 import { createRedisStore } from '../../src/store/redis/index.js'
 import { CALL_SID_TTL_MS } from '../../src/store/types.js'
+import { TEST_PHONE_HASH } from '../support/app.js'
 import { PRODUCTION_ENV } from '../support/production.js'
 import { deleteKeys, redisUrl, testPrefix } from '../support/redis.js'
 
@@ -12,7 +13,7 @@ import { deleteKeys, redisUrl, testPrefix } from '../support/redis.js'
 // remembered at least 35 days, on both stores.
 
 const DAY_MS = 86_400_000
-const options = { lockAfterFailures: 5, retentionMs: DAY_MS }
+const options = { lockAfterFailures: 5, retentionMs: DAY_MS, phoneHash: TEST_PHONE_HASH }
 const sid = (n: number) => `CA${String(n).padStart(32, '0')}`
 
 describe('call id memory (issue 14 item 3)', () => {

@@ -87,7 +87,7 @@ export function storeContract(name: string, factory: StoreFactory): void {
 
     async function verified(store: Store, over: Partial<CreateVerificationInput> = {}): Promise<Verification> {
       const v = await create(store, over)
-      const call = await store.recordCall({ callSid: callSid(), from: v.phoneNumber, to: v.verificationNumber })
+      const call = await store.recordCall({ callSid: callSid(), from: over.phoneNumber ?? CALLER, to: v.verificationNumber })
       expect(call.outcome).toBe('verified')
       return get(store, v.id)
     }
@@ -100,7 +100,7 @@ export function storeContract(name: string, factory: StoreFactory): void {
         const after = await store.now()
         const v = outcome.verification
         expect(v).toMatchObject({
-          id: 'vf_first', tenant: 'bank-a', phoneNumber: CALLER, status: 'pending', calls: 0,
+          id: 'vf_first', tenant: 'bank-a', phoneMasked: '*******5678', status: 'pending', calls: 0,
           pollTokenHash: 'ab'.repeat(32), reference: 'ref-1', callbackUrl: 'https://bank.example/cb',
         })
         expect(POOL).toContain(v.verificationNumber)
@@ -430,7 +430,7 @@ export function storeContract(name: string, factory: StoreFactory): void {
         const v = await create(store)
         const outcome = await store.cancelVerification(v.id, 'customer')
         const expected: Verification = {
-          id: v.id, tenant: 'bank-a', phoneNumber: CALLER, verificationNumber: v.verificationNumber, status: 'cancelled',
+          id: v.id, tenant: 'bank-a', phoneMasked: '*******5678', phoneHash: v.phoneHash, verificationNumber: v.verificationNumber, status: 'cancelled',
           createdAt: v.createdAt, expiresAt: v.expiresAt, cancelledAt: outcome.now, cancelReason: 'customer', calls: 0,
           pollTokenHash: 'ab'.repeat(32),
         }
@@ -727,6 +727,32 @@ export function storeContract(name: string, factory: StoreFactory): void {
         await store.cancelVerification(d.id, 'customer')
         await vi.waitFor(() => expect(barrier).toEqual([{ id: d.id, status: 'cancelled' }]), { timeout: 3000, interval: 10 })
         expect(events).toHaveLength(expected.length)
+      })
+    })
+
+    describe('outbox', () => {
+      it('outbox — every status change is in it, in order, the moment the step returns: no listener needed', async () => {
+        const { store, advance } = await harness({ windowMs: SHORT })
+        const a = await verified(store, { callbackUrl: 'https://bank.example/cb' })
+        await store.confirmVerification(a.id, 'bank-a')
+        const b = await create(store, { phoneNumber: OTHER_CALLER })
+        const superseding = await create(store, { phoneNumber: OTHER_CALLER })
+        const c = await create(store, { phoneNumber: phone(1), windowMs: SHORT })
+        await advance(PAST_SHORT)
+        await store.expireDue(100)
+        const entries = await store.outbox.read('relay-1', 100, 0)
+        expect(entries.map(({ id, status, tenant, callback, wasVerified }) => ({ id, status, tenant, callback, wasVerified }))).toEqual([
+          { id: a.id, status: 'verified', tenant: 'bank-a', callback: true, wasVerified: false },
+          { id: a.id, status: 'confirmed', tenant: 'bank-a', callback: true, wasVerified: true },
+          { id: b.id, status: 'cancelled', tenant: 'bank-a', callback: false, wasVerified: false },
+          // The superseding one stays pending (no event); c's window ended with the sweep.
+          { id: c.id, status: 'expired', tenant: 'bank-a', callback: false, wasVerified: false },
+        ])
+        expect(superseding.status).toBe('pending')
+        expect(await store.outbox.length()).toBe(4)
+        await store.outbox.ack(entries.slice(0, 2).map((e) => e.entry))
+        expect(await store.outbox.length()).toBe(2)
+        expect(await store.outbox.read('relay-2', 100, 0)).toEqual([]) // read once: the rest is relay-1's, pending
       })
     })
 

@@ -5,6 +5,7 @@ import { JAPAN_ZONE } from '../../src/domain/japan.js'
 import { createMemoryStore } from '../../src/store/memory.js'
 import type { CreateVerificationInput, Store } from '../../src/store/types.js'
 import { storeContract } from './contract.js'
+import { TEST_PHONE_HASH } from '../support/app.js'
 
 /** A Japan wall-clock time → ms. */
 const jst = (local: string): number => DateTime.fromISO(local, { zone: JAPAN_ZONE }).toMillis()
@@ -14,7 +15,7 @@ const START = jst('2027-05-12T14:00')
 
 storeContract('memory', async ({ lockAfterFailures, retentionMs }) => {
   let now = START
-  const store = createMemoryStore({ lockAfterFailures, retentionMs, clock: () => now })
+  const store = createMemoryStore({ lockAfterFailures, retentionMs, phoneHash: TEST_PHONE_HASH, clock: () => now })
   return {
     store,
     advance: async (ms) => {
@@ -32,7 +33,7 @@ describe('memory store — exact time', () => {
 
   function setup(start: number, lockAfterFailures = 5): { store: Store; at(ms: number): void; tick(ms: number): void } {
     let now = start
-    const store = createMemoryStore({ lockAfterFailures, retentionMs: 3_600_000, clock: () => now })
+    const store = createMemoryStore({ lockAfterFailures, retentionMs: 3_600_000, phoneHash: TEST_PHONE_HASH, clock: () => now })
     return { store, at: (ms) => (now = ms), tick: (ms) => (now += ms) }
   }
 

@@ -56,7 +56,7 @@ describe('Lua twins of the domain rules', () => {
     const nows = [expiresAt - 60_000, expiresAt - 1, expiresAt, expiresAt + 1]
     const got = await lua<Record<string, unknown>>(`for i, now in ipairs(cases) do out[i] = superseded_fields({ expiresAt = '${expiresAt}' }, now) end`, nows)
     const older: Verification = {
-      id: 'vf_x', tenant: 't', phoneNumber: '+819012345678', verificationNumber: '+81120000001', status: 'pending',
+      id: 'vf_x', tenant: 't', phoneMasked: '*******5678', phoneHash: 'h', verificationNumber: '+81120000001', status: 'pending',
       createdAt: expiresAt - 120_000, expiresAt, calls: 0, pollTokenHash: 'h',
     }
     expect(got).toEqual(nows.map((now) => {

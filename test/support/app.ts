@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify'
 import { buildApp, type AppDeps } from '../../src/app.js'
-import { loadConfig, type Config } from '../../src/config.js'
+import { DEV_DEFAULTS, loadConfig, type Config } from '../../src/config.js'
+import type { PhoneHashKeys } from '../../src/domain/phonehash.js'
+import { storeOptions } from '../../src/main.js'
 import { createMemoryStore } from '../../src/store/memory.js'
 import { createRedisStore } from '../../src/store/redis/index.js'
 import type { Store } from '../../src/store/types.js'
@@ -20,6 +22,9 @@ export const TEST_ENV = {
   MAX_EVENT_LOOP_DELAY_MS: '0',
   MAX_EVENT_LOOP_UTILIZATION: '0',
 }
+
+/** The dev PHONE_HASH_KEY, for tests that open a store themselves. */
+export const TEST_PHONE_HASH: PhoneHashKeys = { current: Buffer.from(DEV_DEFAULTS.PHONE_HASH_KEY, 'hex') }
 
 export interface TestApp {
   app: FastifyInstance
@@ -44,7 +49,7 @@ export async function buildTestApp(kind: StoreKind, options: TestAppOptions = {}
   const keyPrefix = options.keyPrefix ?? testPrefix()
   const config = loadConfig({ ...TEST_ENV, REDIS_URL: redisUrl(), REDIS_KEY_PREFIX: keyPrefix, STORE: kind, ...options.env })
   const clock = { now: options.startAt ?? Date.now(), advance(ms: number) { clock.now += ms } }
-  const common = { lockAfterFailures: config.lockAfterFailures, retentionMs: config.retentionHours * 3600_000 }
+  const common = storeOptions(config)
   const store = kind === 'memory'
     ? createMemoryStore({ ...common, clock: () => clock.now })
     : await createRedisStore({ ...common, url: config.redis, keyPrefix })

@@ -15,6 +15,7 @@ export const PRODUCTION_ENV: Record<string, string> = {
   PUBLIC_BASE_URL: 'https://callverify.example',
   POOL_NUMBERS: '+81120000001,+81120000002,+81120000003',
   REDIS_URL: redisUrl(),
+  PHONE_HASH_KEY: 'ab'.repeat(32),
 }
 
 /** What loadConfig refuses in `env`, one line a problem ([] when it starts). */

@@ -6,6 +6,7 @@ import { loadFixture } from '../../src/carriers/twilio/fixtures.js'
 import { signTwilioRequest } from '../../src/carriers/twilio/signature.js'
 import { newCallSid, simulatedParams } from '../../src/carriers/twilio/simulate.js'
 import { loadConfig, type Config } from '../../src/config.js'
+import { storeOptions } from '../../src/main.js'
 import { createMemoryStore } from '../../src/store/memory.js'
 import type { Store } from '../../src/store/types.js'
 import { freePort } from './global-setup.js'
@@ -29,7 +30,7 @@ export async function startService(env: Record<string, string> = {}, deps: Parti
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
   const config = loadConfig({ ...TEST_ENV, PORT: String(port), HOST: '127.0.0.1', PUBLIC_BASE_URL: url, RING_DELAY_MS: '200', LOG_LEVEL: 'warn', ...env })
-  const store = createMemoryStore({ lockAfterFailures: config.lockAfterFailures, retentionMs: config.retentionHours * 3_600_000 })
+  const store = createMemoryStore(storeOptions(config))
   await store.ensurePoolNumbers(config.poolNumbers)
   // Always open (R12 is tested elsewhere) unless a test brings its own calendar.
   const app = await buildApp({ config, store, calendar: { rules: [] }, logger: false, ...deps })

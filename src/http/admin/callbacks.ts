@@ -1,20 +1,23 @@
 import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type, type Static } from 'typebox'
-import type { CallbackJob } from '../../jobs/callbacks.js'
+import { EVENT_TYPES, type CallbackJob } from '../../jobs/callbacks.js'
 import type { FailedJob } from '../../jobs/queue.js'
+import type { VerificationStatus } from '../../domain/verification.js'
+import type { Store } from '../../store/types.js'
 import { BearerAuth, errorResponses } from '../schemas/common.js'
 
 // The callback dead letters: events whose delivery failed for good (attempts used up, or a
-// refused target). Only the target's host is shown: a callback URL's path or query may carry
-// a tenant's secret.
+// refused target). A job names only its event: the rest is read from the store, as the delivery
+// reads it. Only the target's host is shown: a callback URL's path or query may carry a
+// tenant's secret.
 
 const FailedCallback = Type.Object({
   eventId: Type.String(),
   verificationId: Type.String(),
-  tenant: Type.String(),
+  tenant: Type.String({ description: "'' when the verification is no longer in the store" }),
   type: Type.String(),
-  host: Type.String({ description: 'host[:port] of the callback URL' }),
+  host: Type.String({ description: "host[:port] of the callback URL; '' when the verification is no longer in the store" }),
   attempts: Type.Integer(),
   lastError: Type.String(),
   failedAt: Type.String({ format: 'date-time' }),
@@ -23,24 +26,18 @@ const FailedCallback = Type.Object({
 const FailedList = Type.Object({ failed: Type.Array(FailedCallback) })
 const FailedQuery = Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })) })
 
-/** host[:port] of a callback URL: its path and query may carry a tenant's secret. */
-function callbackHost(raw: string): string | undefined {
-  return URL.canParse(raw) ? new URL(raw).host : undefined
-}
-
-/** A callback URL as staff may see it: its origin, the rest elided (the queues dashboard). */
-export function maskedCallbackUrl(raw: string): string {
-  const host = callbackHost(raw)
-  return host === undefined ? '(invalid URL)' : `${new URL(raw).protocol}//${host}/…`
-}
-
-function present(job: FailedJob<CallbackJob>): Static<typeof FailedCallback> {
+async function present(store: Store, job: FailedJob<CallbackJob>): Promise<Static<typeof FailedCallback>> {
+  const eventId = String(job.data.eventId)
+  const dot = eventId.lastIndexOf('.')
+  const verificationId = eventId.slice(0, Math.max(0, dot))
+  const v = verificationId ? (await store.getVerification(verificationId))?.verification : undefined
+  const url = v?.callbackUrl !== undefined && URL.canParse(v.callbackUrl) ? new URL(v.callbackUrl) : undefined
   return {
-    eventId: job.data.eventId,
-    verificationId: job.data.verificationId,
-    tenant: job.data.tenant,
-    type: job.data.type,
-    host: callbackHost(job.data.url) ?? '(invalid URL)',
+    eventId,
+    verificationId,
+    tenant: v?.tenant ?? '',
+    type: EVENT_TYPES[eventId.slice(dot + 1) as VerificationStatus] ?? '',
+    host: url?.host ?? '',
     attempts: job.attempts,
     lastError: job.error,
     failedAt: new Date(job.failedAt).toISOString(),
@@ -55,5 +52,8 @@ export default async function callbackRoutes(fastify: FastifyInstance): Promise<
       querystring: FailedQuery,
       response: { 200: FailedList, ...errorResponses(400, 401, 403, 503) },
     },
-  }, async (request) => ({ failed: (await app.jobs.callbacks.failed(request.query.limit ?? 100)).map(present) }))
+  }, async (request) => {
+    const failed = await app.jobs.callbacks.failed(request.query.limit ?? 100)
+    return { failed: await Promise.all(failed.map((job) => present(app.store, job))) }
+  })
 }

@@ -10,8 +10,6 @@ import { openRedis } from '../../store/redis/connection.js'
 import { headerOrQueryToken } from '../auth.js'
 import { sendError } from '../errors.js'
 import { audit } from './auth.js'
-import { maskedCallbackUrl } from './callbacks.js'
-import type { CallbackJob } from '../../jobs/callbacks.js'
 
 // The BullMQ dashboard at /admin/queues (Redis mode only), behind the admin tokens. A browser
 // cannot send a Bearer header, and the board's page loads its assets and API by itself: so
@@ -112,12 +110,8 @@ export default async function queuesDashboard(app: FastifyInstance): Promise<voi
 
   const board = new FastifyAdapter()
   board.setBasePath(QUEUES_PATH)
-  const adapters = queues.map((q) => {
-    const adapter = new BullMQAdapter(q)
-    // A callback URL's path or query may carry a tenant's secret: the board shows its origin only.
-    if (q.name === CALLBACKS) adapter.setFormatter('data', (data: CallbackJob) => ({ ...data, url: maskedCallbackUrl(data.url) }))
-    return adapter
-  })
+  // A callback job holds its event id only (jobs/callbacks.ts): no URL, body or number for the board to show.
+  const adapters = queues.map((q) => new BullMQAdapter(q))
   createBullBoard({ queues: adapters, serverAdapter: board, options: { uiConfig: { boardTitle: 'callverify queues' } } })
   app.addHook('onRequest', authorize)
   app.addHook('onRequest', readOnlyCallbacks)

@@ -3,6 +3,8 @@ import { randomUUID } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import type { RedisTarget } from '../../config.js'
 import { JAPAN_OFFSET_MS, japanDayNumber } from '../../domain/japan.js'
+import { maskPhoneNumber } from '../../domain/phone.js'
+import { hashedPhone } from '../../domain/phonehash.js'
 import { isAnsweredCall } from '../../domain/pool.js'
 import type { CancelReason, Verification } from '../../domain/verification.js'
 import { openedVerification } from '../allocation.js'
@@ -14,6 +16,7 @@ import type {
 } from '../types.js'
 import { CALL_SID_TTL_MS } from '../types.js'
 import { toStoreError } from '../failure.js'
+import { createRedisOutbox, DEFAULT_OUTBOX_MAX_LENGTH } from './outbox.js'
 import { coalesceWrites, openRedis, STORE_CONNECTION_OPTIONS, waitReady } from './connection.js'
 import { defineScripts } from './scripts.js'
 
@@ -31,11 +34,21 @@ export interface RedisStoreOptions extends StoreOptions {
 type Hash = Record<string, string | number>
 interface ScriptReply { r: number; now: number; v: Hash; changed: Hash[] | Record<string, never> }
 
-/** Rate-limit counts (RateCount) ride on a script as extra KEYS and (window, max) ARGV pairs. */
-const countKeys = (counts: RateCount[]): string[] => counts.map((c) => `rl:${c.key}`)
+/**
+ * Rate-limit counts (RateCount) ride on a script as extra KEYS (a count's previous-key counter right
+ * after it) and (window, max, previous) ARGV triples (includes/counts.lua).
+ */
+function countKeys(counts: RateCount[]): string[] {
+  const keys: string[] = []
+  for (const c of counts) {
+    keys.push(`rl:${c.key}`)
+    if (c.previousKey !== undefined) keys.push(`rl:${c.previousKey}`)
+  }
+  return keys
+}
 function countArgs(counts: RateCount[]): number[] {
   const args: number[] = []
-  for (const c of counts) args.push(c.windowMs, c.max)
+  for (const c of counts) args.push(c.windowMs, c.max, c.previousKey === undefined ? 0 : 1)
   return args
 }
 
@@ -45,7 +58,8 @@ function toVerification(h: Hash): Verification {
   const v: Verification = {
     id: String(h.id),
     tenant: String(h.tenant),
-    phoneNumber: String(h.phone),
+    phoneMasked: String(h.mask),
+    phoneHash: String(h.phone),
     verificationNumber: String(h.to),
     status: h.status as Verification['status'],
     createdAt: Number(h.createdAt),
@@ -67,7 +81,7 @@ function toVerification(h: Hash): Verification {
 
 /** readVerification-n.lua's fields, in the order of its reply: what a client chose comes last. */
 export const READ_FIELDS = [
-  'id', 'tenant', 'phone', 'to', 'status', 'createdAt', 'expiresAt', 'calls', 'tokenHash',
+  'id', 'tenant', 'phone', 'mask', 'to', 'status', 'createdAt', 'expiresAt', 'calls', 'tokenHash',
   'verifiedAt', 'confirmedAt', 'cancelledAt', 'cancelReason', 'callbackUrl', 'reference',
 ] as const
 const SEPARATOR = '\x1f'
@@ -141,8 +155,15 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
   })
 }
 
+/** A number's lock and day count keys, in pairs: under its HMAC with the current key, then the previous one in a rotation. */
+function lockKeys(options: RedisStoreOptions, tenant: string, e164: string, day: number): string[] {
+  const { hash, previousHash } = hashedPhone(options.phoneHash, e164)
+  return [hash, ...(previousHash ? [previousHash] : [])].flatMap((h) => [`lock:${tenant}:${h}`, `fail:${tenant}:${h}:${day}`])
+}
+
 function createStoreOn(redis: Redis, options: RedisStoreOptions, events: EventEmitter, closeSubscriber: () => Promise<void>): Store {
-  const common = [options.keyPrefix, options.lockAfterFailures, JAPAN_OFFSET_MS, options.retentionMs] as const
+  const common = [options.keyPrefix, options.lockAfterFailures, JAPAN_OFFSET_MS, options.retentionMs, options.outboxMaxLength ?? DEFAULT_OUTBOX_MAX_LENGTH] as const
+  const outbox = createRedisOutbox(options, redis)
 
   // No driver error leaves the store: its command's args hold callers' hashes, URLs and Lua sources.
   const storeError = toStoreError
@@ -200,20 +221,29 @@ function createStoreOn(redis: Redis, options: RedisStoreOptions, events: EventEm
     return { ...record, pending: Number(pending), callsToday: Number(calls ?? 0), outcomesToday }
   }
 
+  // During a rotation a lock or a day's failures may sit under either key's hash: both count.
   async function lockState(tenant: string, phoneNumber: string, at: number): Promise<DayLock> {
     const day = japanDayNumber(at)
-    const [until, failures] = await call(() => redis.mget(`lock:${tenant}:${phoneNumber}`, `fail:${tenant}:${phoneNumber}:${day}`))
-    return { tenant, phoneNumber, failures: Number(failures ?? 0), ...(until ? { lockedUntil: Number(until) } : {}) }
+    const values = await call(() => redis.mget(...lockKeys(options, tenant, phoneNumber, day)))
+    let failures = 0
+    let lockedUntil: number | undefined
+    for (let i = 0; i < values.length; i += 2) {
+      failures += Number(values[i + 1] ?? 0)
+      if (values[i]) lockedUntil = Math.max(lockedUntil ?? 0, Number(values[i]))
+    }
+    return { tenant, phoneNumber, failures, ...(lockedUntil !== undefined ? { lockedUntil } : {}) }
   }
 
   return {
     kind: 'redis',
+    outbox,
     now,
     async ping() {
       await call(() => redis.ping())
     },
     async close() {
       events.removeAllListeners()
+      await outbox.close()
       await closeSubscriber()
       await redis.quit().catch(() => redis.disconnect())
     },
@@ -225,19 +255,22 @@ function createStoreOn(redis: Redis, options: RedisStoreOptions, events: EventEm
 
     async createVerification(input: CreateVerificationInput) {
       const counts = input.counts ?? []
+      const countKeyList = countKeys(counts)
+      const { hash, previousHash } = hashedPhone(options.phoneHash, input.phoneNumber)
+      const masked = maskPhoneNumber(input.phoneNumber)
       const answer = await call(() =>
         redis.createVerification(
-          4 + counts.length,
-          `caller:${input.phoneNumber}`, 'pool:active', `lock:${input.tenant}:${input.phoneNumber}`, `v:${input.id}`, ...countKeys(counts),
-          ...common, input.id, input.tenant, input.phoneNumber, input.pollTokenHash, input.windowMs, input.random,
-          input.reference ?? '', input.callbackUrl ?? '', ...countArgs(counts),
+          4 + countKeyList.length,
+          `caller:${hash}`, 'pool:active', `lock:${input.tenant}:${hash}`, `v:${input.id}`, ...countKeyList,
+          ...common, input.id, input.tenant, hash, input.pollTokenHash, input.windowMs, input.random,
+          input.reference ?? '', input.callbackUrl ?? '', masked, previousHash ?? '', ...countArgs(counts),
         ),
       )
       // Opened: {0, now, number[, changed JSON]}, no JSON for what the caller already knows.
       if (Array.isArray(answer)) {
         const now = Number(answer[1])
         const changed = answer.length > 3 ? (JSON.parse(String(answer[3])) as Hash[]).map(toVerification) : []
-        return { verification: openedVerification(input, String(answer[2]), now), now, changed }
+        return { verification: openedVerification(input, { hash, masked }, String(answer[2]), now), now, changed }
       }
       return outcome(JSON.parse(answer) as ScriptReply)
     },
@@ -255,8 +288,9 @@ function createStoreOn(redis: Redis, options: RedisStoreOptions, events: EventEm
     },
 
     async recordCall(input) {
+      const { hash, previousHash } = hashedPhone(options.phoneHash, input.from)
       const reply = await script(() =>
-        redis.recordCall(`sid:${input.callSid}`, `caller:${input.from}`, `pool:n:${input.to}`, ...common, input.to, CALL_SID_TTL_MS),
+        redis.recordCall(`sid:${input.callSid}`, `caller:${hash}`, `pool:n:${input.to}`, ...common, input.to, CALL_SID_TTL_MS, previousHash ?? ''),
       )
       return { outcome: reply.v.outcome as CallOutcome, now: reply.now, changed: changedOf(reply) }
     },
@@ -331,7 +365,7 @@ function createStoreOn(redis: Redis, options: RedisStoreOptions, events: EventEm
       const at = await now()
       const before = await lockState(tenant, phoneNumber, at)
       const day = japanDayNumber(at)
-      await call(() => redis.del(`lock:${tenant}:${phoneNumber}`, `fail:${tenant}:${phoneNumber}:${day}`))
+      await call(() => redis.del(...lockKeys(options, tenant, phoneNumber, day)))
       return before
     },
 

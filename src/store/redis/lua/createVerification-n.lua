@@ -4,6 +4,7 @@
   verification number at random by weight (R2) among active numbers that no open
   verification of this caller holds. Running as one script is the race gate: 50 concurrent
   creates for one number leave one pending, and one caller never holds a number twice.
+  {phone} is the number's HMAC under PHONE_HASH_KEY, never the number (includes/verification.lua).
   KEYS[1] caller:{phone}           pool number → verification id (how a call finds its match),
                                    and latest:{tenant} → that tenant's newest verification id
   KEYS[2] pool:active              active pool number → weight; allocation reads pool:active:cdf
@@ -11,10 +12,12 @@
   KEYS[3] lock:{tenant}:{phone}    the day lock (R11), value lockedUntil
   KEYS[4] v:{id}                   the new verification
   KEYS[5…] rl:{name}               rate-limit counts, taken first (includes/counts.lua)
-  ARGV[1..4] see includes/verification.lua
-  ARGV[5] id  ARGV[6] tenant  ARGV[7] phone (E.164)  ARGV[8] sha256 of the poll token
-  ARGV[9] window in ms  ARGV[10] random in [0, 1)  ARGV[11] reference  ARGV[12] callbackUrl ('' = none)
-  ARGV[13…] per count: window in ms, max
+  ARGV[1..5] see includes/verification.lua
+  ARGV[6] id  ARGV[7] tenant  ARGV[8] phone (HMAC)  ARGV[9] sha256 of the poll token
+  ARGV[10] window in ms  ARGV[11] random in [0, 1)  ARGV[12] reference  ARGV[13] callbackUrl ('' = none)
+  ARGV[14] the R1 mask  ARGV[15] the HMAC under PHONE_HASH_PREVIOUS_KEY ('' = no rotation): its
+  caller:{…} and lock:{tenant}:{…} (built from ARGV[1]) are honoured as KEYS[1] and KEYS[3] are
+  ARGV[16…] per count: window in ms, max, previous (includes/counts.lua)
   Output: opened: {0, now, the verification number}, and a 4th item, the JSON array of the
   verifications it changed, when there are any (the caller knows the rest of what it opened:
   store/allocation.ts openedVerification). Refused: JSON {r, now, v, changed}: -2 locked
@@ -27,22 +30,37 @@ local ctx = context()
 local now = now_ms()
 local changed = {}
 
-local over = take_counts(5, 13)
+local over = take_counts(5, 16)
 if over then return reply(-12, now, { retryAfterMs = over }, changed) end
 
-local locked = redis.call('GET', KEYS[3])
+-- During a rotation the previous key's caller hash and lock are this number's too.
+local previous = ARGV[15]
+local previous_lock = previous ~= '' and ctx.prefix .. 'lock:' .. ARGV[7] .. ':' .. previous or nil
+local function lock_until()
+  local locked = redis.call('GET', KEYS[3])
+  if not locked and previous_lock then locked = redis.call('GET', previous_lock) end
+  return locked
+end
+
+local locked = lock_until()
 if locked then return reply(-2, now, { lockedUntil = locked }, changed) end
 
 -- The caller's hash also holds each tenant's newest id: one read finds both, one write keeps both.
 local held = hgetall(KEYS[1]) or {}
-local latest = 'latest:' .. ARGV[6]
+if previous ~= '' then
+  -- What was opened under the previous key: fields of the current key's hash win (they are newer).
+  for k, val in pairs(hgetall(ctx.prefix .. 'caller:' .. previous) or {}) do
+    if held[k] == nil then held[k] = val end
+  end
+end
+local latest = 'latest:' .. ARGV[7]
 local older_id = held[latest]
 if older_id then
   local okey = ctx.prefix .. 'v:' .. older_id
   local older = hgetall(okey)
   if older and is_open(older.status) then
     transition(ctx, okey, older, superseded_fields(older, now), now, changed)
-    locked = redis.call('GET', KEYS[3])
+    locked = lock_until()
     if locked then return reply(-2, now, { lockedUntil = locked }, changed) end
   end
 end
@@ -70,7 +88,7 @@ local function allocate()
     end
   end
   if free <= 0 then return nil end
-  local point = math.min(math.floor(tonumber(ARGV[10]) * free), free - 1)
+  local point = math.min(math.floor(tonumber(ARGV[11]) * free), free - 1)
   table.sort(skipped, function(a, b) return a[1] < b[1] end)
   for _, s in ipairs(skipped) do
     if point >= s[1] then point = point + s[2] end
@@ -86,13 +104,14 @@ if chosen and tonumber(redis.call('HGET', KEYS[2], chosen) or '0') <= 0 then
 end
 if not chosen then return reply(-3, now, {}, changed) end
 
-local window = tonumber(ARGV[9])
+local window = tonumber(ARGV[10])
 local v = {
-  id = ARGV[5], tenant = ARGV[6], phone = ARGV[7], to = chosen, status = 'pending',
-  createdAt = now, expiresAt = now + window, calls = 0, tokenHash = ARGV[8],
+  id = ARGV[6], tenant = ARGV[7], phone = ARGV[8], mask = ARGV[14], to = chosen, status = 'pending',
+  createdAt = now, expiresAt = now + window, calls = 0, tokenHash = ARGV[9],
 }
-if ARGV[11] ~= '' then v.reference = ARGV[11] end
-if ARGV[12] ~= '' then v.callbackUrl = ARGV[12] end
+if previous ~= '' then v.phone2 = previous end
+if ARGV[12] ~= '' then v.reference = ARGV[12] end
+if ARGV[13] ~= '' then v.callbackUrl = ARGV[13] end
 local ttl = window + ctx.retention
 hset(KEYS[4], v)
 redis.call('PEXPIRE', KEYS[4], ttl)

@@ -7,14 +7,14 @@
   transition removes it when it ends); a member whose hash is gone (past retention) or already
   ended is stale and removed here.
   KEYS[1] pool:all                 every pool number
-  ARGV[1..4] see includes/verification.lua (ARGV[1] builds pool:pending:<number> and v:<id>)
-  ARGV[5] limit: at most this many members examined, so one call stays short
+  ARGV[1..5] see includes/verification.lua (ARGV[1] builds pool:pending:<number> and v:<id>)
+  ARGV[6] limit: at most this many members examined, so one call stays short
   Output: JSON {r = 0, now, v = {}, changed}: changed lists the verifications expired now
 ]]
 --- @include "verification"
 local ctx = context()
 local now = now_ms()
-local budget = tonumber(ARGV[5])
+local budget = tonumber(ARGV[6])
 local changed = {}
 
 for _, number in ipairs(redis.call('SMEMBERS', KEYS[1])) do

@@ -3,7 +3,7 @@
   and the expiry sweep (expireDue-1.lua), sees the same answer and the failure is counted once.
   Takes rate-limit counts first (includes/counts.lua), whether or not the verification exists.
   KEYS[1] v:{id}   KEYS[2…] rl:{name}, one per count (none: no count)
-  ARGV[1..4] see includes/verification.lua   ARGV[5…] per count: window in ms, max
+  ARGV[1..5] see includes/verification.lua   ARGV[6…] per count: window in ms, max, previous
   Output: {-12, ms until the window ends} when a count is past its max; -1 when unknown; else
   one string: expired, now, then the values of FIELDS in their order ('' when absent), joined
   by the unit separator (\31); expired = 1 when this call expired it, else 0.
@@ -17,12 +17,12 @@
 --- @include "counts"
 -- The order store/redis/index.ts READ_FIELDS parses (test/store/scripts.test.ts keeps them one).
 local FIELDS = {
-  'id', 'tenant', 'phone', 'to', 'status', 'createdAt', 'expiresAt', 'calls', 'tokenHash',
+  'id', 'tenant', 'phone', 'mask', 'to', 'status', 'createdAt', 'expiresAt', 'calls', 'tokenHash',
   'verifiedAt', 'confirmedAt', 'cancelledAt', 'cancelReason', 'callbackUrl', 'reference',
 }
-local STATUS, EXPIRES_AT = 5, 7
+local STATUS, EXPIRES_AT = 6, 8
 
-local over = take_counts(2, 5)
+local over = take_counts(2, 6)
 if over then return { -12, over } end
 local now = now_ms()
 local values = redis.call('HMGET', KEYS[1], unpack(FIELDS))

@@ -5,7 +5,9 @@
   Every call counts in the number's day and hour counters (keys derived from ARGV[1], the
   prefix: calls:{to}:{day}, hourly:{to}:{hour}); the hour's also counts the call that verified.
   KEYS[1] sid:{callSid}   KEYS[2] caller:{from}   KEYS[3] pool:n:{to}
-  ARGV[1..4] see includes/verification.lua   ARGV[5] to (E.164)   ARGV[6] CallSid memory in ms
+  {from} is the caller's HMAC under PHONE_HASH_KEY: the caller's number is never stored, matched or not.
+  ARGV[1..5] see includes/verification.lua   ARGV[6] to (E.164)   ARGV[7] CallSid memory in ms
+  ARGV[8] the caller's HMAC under PHONE_HASH_PREVIOUS_KEY ('' = no rotation): caller:{…} from ARGV[1]
   Output: JSON {r = 0, now, v = {outcome}, changed}; outcome is verified, repeat, expired,
   unmatched, unknown-number or duplicate (store/types.ts CallOutcome)
 ]]
@@ -16,12 +18,13 @@ local now = now_ms()
 local changed = {}
 local function outcome(name) return reply(0, now, { outcome = name }, changed) end
 
-if not first_sighting(KEYS[1], ARGV[6]) then return outcome('duplicate') end
+if not first_sighting(KEYS[1], ARGV[7]) then return outcome('duplicate') end
 local state = redis.call('HGET', KEYS[3], 'state')
 if not state or state == 'retired' then return outcome('unknown-number') end
-local hourly = note_call(ctx, KEYS[3], ARGV[5], now)
+local hourly = note_call(ctx, KEYS[3], ARGV[6], now)
 
-local id = redis.call('HGET', KEYS[2], ARGV[5])
+local id = redis.call('HGET', KEYS[2], ARGV[6])
+if not id and ARGV[8] ~= '' then id = redis.call('HGET', ctx.prefix .. 'caller:' .. ARGV[8], ARGV[6]) end
 if not id then return outcome('unmatched') end
 local vkey = ctx.prefix .. 'v:' .. id
 local v = hgetall(vkey)

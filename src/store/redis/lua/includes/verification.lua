@@ -1,14 +1,21 @@
 -- Shared by the verification scripts (pasted in by the loader at `--- @include "verification"`).
--- Every verification script takes the same first four ARGV:
+-- Every verification script takes the same first five ARGV:
 --   ARGV[1] key prefix: for keys derived from what a script reads (ioredis adds it to KEYS only)
 --   ARGV[2] LOCK_AFTER_FAILURES   ARGV[3] Japan's UTC offset in ms   ARGV[4] retention in ms
--- Verification hash fields: id tenant phone to status createdAt expiresAt verifiedAt
--- confirmedAt cancelledAt cancelReason calls tokenHash reference callbackUrl (times in ms).
+--   ARGV[5] the outbox's cap (OUTBOX_MAX_LENGTH)
+-- Verification hash fields: id tenant phone mask to status createdAt expiresAt verifiedAt
+-- confirmedAt cancelledAt cancelReason calls tokenHash reference callbackUrl (times in ms), and
+-- phone2 while a key rotation runs (only the scripts read it). phone is HMAC-SHA256(PHONE_HASH_KEY,
+-- E.164), never the number (domain/phonehash.ts); phone2 the same under PHONE_HASH_PREVIOUS_KEY;
+-- mask the R1 form for display.
 
 local DAY_MS = 86400000
 
 local function context()
-  return { prefix = ARGV[1], lockAfter = tonumber(ARGV[2]), offset = tonumber(ARGV[3]), retention = tonumber(ARGV[4]) }
+  return {
+    prefix = ARGV[1], lockAfter = tonumber(ARGV[2]), offset = tonumber(ARGV[3]), retention = tonumber(ARGV[4]),
+    outboxMax = ARGV[5],
+  }
 end
 
 -- The window is judged by the store's clock, never the client's (CONTRACT: time rules).
@@ -51,17 +58,36 @@ local function reply(code, now, v, changed)
   return cjson.encode({ r = code, now = now, v = v, changed = changed })
 end
 
+-- The transactional outbox (store/types.ts Outbox): the event is appended in the step that makes
+-- the change, so it exists exactly when the change does; the callbacks are fed from here
+-- (jobs/outbox.ts), never from pub/sub, which only wakes long-polls and streams on every instance.
+-- The stream is the deployment's one queue of events (no TTL: it is emptied as it is read); its
+-- cap only guards the store against a relay that stopped (MAXLEN ~: whole nodes, cheap).
 local function publish(ctx, v)
+  local entry = { 'id', v.id, 'status', v.status, 'tenant', v.tenant }
+  if v.callbackUrl then
+    entry[#entry + 1] = 'callback'
+    entry[#entry + 1] = '1'
+  end
+  if v.status ~= 'verified' and v.verifiedAt then
+    entry[#entry + 1] = 'wasVerified'
+    entry[#entry + 1] = '1'
+  end
+  redis.call('XADD', ctx.prefix .. 'outbox', 'MAXLEN', '~', ctx.outboxMax, '*', unpack(entry))
   redis.call('PUBLISH', ctx.prefix .. 'events', cjson.encode({ id = v.id, status = v.status }))
 end
 
 -- R11: a verification that ended unconfirmed counts once, in the Japan day it began; at the
--- limit, and if that day is today, the number locks until the next midnight.
+-- limit, and if that day is today, the number locks until the next midnight. During a key
+-- rotation the day's count under the previous key's hash (phone2) counts too.
 local function count_failure(ctx, v, now)
   local day = japan_day(tonumber(v.createdAt), ctx.offset)
   local fkey = ctx.prefix .. 'fail:' .. v.tenant .. ':' .. v.phone .. ':' .. day
   local count = redis.call('INCR', fkey)
   redis.call('PEXPIREAT', fkey, (day + 2) * DAY_MS - ctx.offset)
+  if v.phone2 then
+    count = count + tonumber(redis.call('GET', ctx.prefix .. 'fail:' .. v.tenant .. ':' .. v.phone2 .. ':' .. day) or '0')
+  end
   if count >= ctx.lockAfter and day == japan_day(now, ctx.offset) then
     local until_ms = next_japan_midnight(now, ctx.offset)
     redis.call('SET', ctx.prefix .. 'lock:' .. v.tenant .. ':' .. v.phone, until_ms, 'PXAT', until_ms)
