@@ -34,7 +34,7 @@ async function main(): Promise<void> {
     throw error
   }
   const store = await createStore(config)
-  await store.ensurePoolNumbers(config.poolNumbers)
+  await store.ensurePoolNumbers(config.pool)
   const app = await buildApp({ config, store, calendar })
   app.addHook('onClose', async () => store.close())
   closeWithGrace({ delay: 15_000 }, async ({ signal, err }) => {

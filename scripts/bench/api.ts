@@ -228,7 +228,7 @@ export async function benchApi(options: BenchOptions): Promise<Row[]> {
 async function serveApp(): Promise<void> {
   const config = loadConfig()
   const store = await createStore(config) // appEnv sets STORE=redis
-  await store.ensurePoolNumbers(config.poolNumbers)
+  await store.ensurePoolNumbers(config.pool)
   const app = await buildApp({ config, store, calendar: { rules: [] } })
   app.addHook('onClose', async () => store.close())
   await app.listen({ port: 0, host: '127.0.0.1' })

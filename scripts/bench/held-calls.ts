@@ -157,7 +157,7 @@ export async function benchHeldCalls(options: HeldBenchOptions = {}): Promise<st
 async function serve(): Promise<void> {
   const config = loadConfig()
   const store = await createStore(config) // startServer sets STORE=memory
-  await store.ensurePoolNumbers(config.poolNumbers)
+  await store.ensurePoolNumbers(config.pool)
   // No closures in the calendar: the bench must not depend on the hour it runs at.
   const app = await buildApp({ config, store, calendar: { rules: [] } })
   const served: number[] = []

@@ -1,3 +1,4 @@
+import type { CallerAttestation } from '../domain/carrier.js'
 import type { CancelReason, Verification, VerificationStatus } from '../domain/verification.js'
 
 // One Store interface for every store (STYLE.md). Every method that reads and decides is
@@ -53,13 +54,22 @@ export type CallOutcome =
   | 'expired' // the window this call aimed at is over
   | 'unmatched' // a known pool number, but no open verification for this caller
   | 'unknown-number' // To is not a pool number (or a retired one)
-  | 'duplicate' // the carrier posted the same CallSid again
+  | 'duplicate' // the carrier posted the same call id again
+  | 'wrong-carrier' // To is a pool number of another carrier: verifies nothing (CONTRACT "Carriers")
+  | 'attestation-refused' // the caller ID's attestation falls short of the tenant's TENANT_POLICY
 
 export interface RecordCallInput {
+  /** The carrier's call id; remembered per carrier (CALL_ID_TTL_MS). */
   callSid: string
   /** Caller, E.164 (withheld callers never reach the store's matching). */
   from: string
   to: string
+  /** The webhook's carrier (default twilio): a pool number of another carrier verifies nothing. */
+  carrier?: string
+  /** Recorded on the verification it verifies; absent = unknown. */
+  attestation?: CallerAttestation
+  /** Tenants whose TENANT_POLICY this call's attestation does not meet (domain tenantsRefusing). */
+  refusingTenants?: string[]
 }
 
 export interface CallResult {
@@ -75,6 +85,8 @@ export type NumberHealth = 'ok' | 'silent' | 'answered'
 
 export interface PoolNumber {
   e164: string
+  /** Whose number it is (domain CARRIERS); calls through another carrier's webhook verify nothing. */
+  carrier: string
   state: NumberState
   weight: number
   label?: string
@@ -94,6 +106,7 @@ export interface PoolNumber {
 }
 
 export interface PoolNumberPatch {
+  carrier?: string
   state?: NumberState
   weight?: number
   label?: string
@@ -114,6 +127,8 @@ export interface CallStatusInput {
   to: string
   status: string
   durationSeconds: number
+  /** The callback's carrier (default twilio): another carrier's number is left alone. */
+  carrier?: string
 }
 
 export interface DayLock {
@@ -174,18 +189,19 @@ export interface Store {
   expireDue(limit: number): Promise<{ now: number; changed: Verification[] }>
 
   recordCall(input: RecordCallInput): Promise<CallResult>
-  /** R5: a withheld call to a pool number, counted, matching nothing. */
-  recordWithheldCall(to: string, callSid: string): Promise<void>
+  /** R5: a withheld call to a pool number, counted, matching nothing (carrier default twilio). */
+  recordWithheldCall(to: string, callSid: string, carrier?: string): Promise<void>
   /** A call status callback; a call with a duration was answered: that number is quarantined. */
   recordCallStatus(input: CallStatusInput): Promise<{ answered: boolean; number: PoolNumber | null }>
 
   /** Every status change, from any instance sharing this store. Returns the unsubscribe. */
   onStatus(listener: (event: StatusEvent) => void): () => void
 
-  ensurePoolNumbers(numbers: readonly string[]): Promise<void>
+  /** Adds each missing number: `+81…` (twilio) or `{ e164, carrier }`. */
+  ensurePoolNumbers(numbers: readonly (string | { e164: string; carrier: string })[]): Promise<void>
   listNumbers(): Promise<PoolNumber[]>
   getNumber(e164: string): Promise<PoolNumber | null>
-  addNumber(input: { e164: string; weight?: number; label?: string }): Promise<PoolNumber>
+  addNumber(input: { e164: string; carrier?: string; weight?: number; label?: string }): Promise<PoolNumber>
   updateNumber(e164: string, patch: PoolNumberPatch, options?: UpdateNumberOptions): Promise<{ before: PoolNumber; after: PoolNumber }>
   /** The health job's step: marks the number silent if it is 'ok' and was handed out `threshold` times since its last call. */
   markSilent(e164: string, threshold: number): Promise<boolean>
@@ -200,6 +216,9 @@ export interface Store {
   appendAudit(entry: AuditEntry): Promise<void>
   listAudit(limit: number): Promise<AuditEntry[]>
 }
+
+/** Call ids are remembered this long: a captured signed request cannot verify a later window (R15: 30 days). */
+export const CALL_ID_TTL_MS = 35 * 86_400_000
 
 export interface StoreOptions {
   lockAfterFailures: number

@@ -61,7 +61,7 @@ async function startService(env: Record<string, string> = {}): Promise<Service> 
   const url = `http://127.0.0.1:${port}`
   const config = loadConfig({ PORT: String(port), HOST: '127.0.0.1', PUBLIC_BASE_URL: url, RING_DELAY_MS: '200', LOG_LEVEL: 'warn', MAX_EVENT_LOOP_DELAY_MS: '0', ...env })
   const store = createMemoryStore({ lockAfterFailures: config.lockAfterFailures, retentionMs: config.retentionHours * 3_600_000 })
-  await store.ensurePoolNumbers(config.poolNumbers)
+  await store.ensurePoolNumbers(config.pool)
   // Always open (R12 is tested elsewhere), and no congestion shedding on a busy test machine.
   const app = await buildApp({ config, store, calendar: { rules: [] } })
   await app.listen({ port, host: '127.0.0.1' })

@@ -3,7 +3,7 @@
 --   ARGV[1] key prefix: for keys derived from what a script reads (ioredis adds it to KEYS only)
 --   ARGV[2] LOCK_AFTER_FAILURES   ARGV[3] Japan's UTC offset in ms   ARGV[4] retention in ms
 -- Verification hash fields: id tenant phone to status createdAt expiresAt verifiedAt
--- confirmedAt cancelledAt cancelReason calls tokenHash reference callbackUrl (times in ms).
+-- confirmedAt cancelledAt cancelReason calls tokenHash reference callbackUrl attest (times in ms; attest: the verifying call's caller attestation).
 
 local DAY_MS = 86400000
 
