@@ -66,6 +66,8 @@ export interface Config {
   /** authTokens: PLIVO_AUTH_TOKEN, comma separated while a token rotates (any one verifies). */
   plivo: { authId: string; authTokens: string[] }
   bandwidth: { username: string; password: string }
+  /** The key of the SIP edge's report signature (src/carriers/sip/signature.ts), shared with `npm run sip-edge`. */
+  sip: { sharedSecret: string }
   /** TENANT_POLICY: tenants that require a caller-ID attestation (domain/carrier.ts). */
   attestationPolicies: Map<string, AttestationRequirement>
   /** The pool's E.164 numbers (POOL_NUMBERS without the @carrier). */
@@ -108,6 +110,7 @@ export const DEV_DEFAULTS = {
   PLIVO_AUTH_TOKEN: 'dev-plivo-auth-token',
   BANDWIDTH_CALLBACK_USERNAME: 'callverify',
   BANDWIDTH_CALLBACK_PASSWORD: 'dev-bandwidth-password',
+  SIP_SHARED_SECRET: 'dev-sip-shared-secret',
 } as const
 
 export class ConfigError extends Error {
@@ -239,6 +242,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     plivo: { authId: credential('PLIVO_AUTH_ID'), authTokens: list(credential('PLIVO_AUTH_TOKEN')) },
     bandwidth: { username: credential('BANDWIDTH_CALLBACK_USERNAME'), password: credential('BANDWIDTH_CALLBACK_PASSWORD') },
+    sip: { sharedSecret: credential('SIP_SHARED_SECRET') },
     attestationPolicies: parseTenantPolicy(env.TENANT_POLICY ?? '', problems),
     poolNumbers: pool.map((p) => p.e164),
     pool,
@@ -324,6 +328,8 @@ function productionProblems(env: Env): string[] {
     }
   }
   if (!env.PUBLIC_BASE_URL) problems.push('PUBLIC_BASE_URL is required in production (the carrier signs requests to it)')
+  const sip = env.SIP_SHARED_SECRET
+  if (sip && (sip === DEV_DEFAULTS.SIP_SHARED_SECRET || sip.length < 32)) problems.push('SIP_SHARED_SECRET must be at least 32 random characters in production, not the dev default')
   return problems
 }
 

@@ -93,19 +93,24 @@ export async function startEdge(settings: EdgeSettings, options: StartOptions): 
   })
   const log = options.onLog ?? ((chunk: string) => process.stderr.write(chunk))
   let tail = ''
-  const collect = (chunk: Buffer) => {
+  const keep = (text: string) => (tail = (tail + text).slice(-4000))
+  // stdout is Kamailio's listen table, said once in our own words; stderr its log.
+  child.stdout!.on('data', (chunk: Buffer) => keep(chunk.toString()))
+  child.stderr!.on('data', (chunk: Buffer) => {
     const text = chunk.toString()
-    tail = (tail + text).slice(-4000)
+    keep(text)
     log(text)
-  }
-  child.stdout!.on('data', collect)
-  child.stderr!.on('data', collect)
+  })
   const exited = new Promise<number | null>((done) => {
-    child.on('exit', (code) => {
+    const finish = (code: number | null) => {
       rmSync(runDir, { recursive: true, force: true })
       done(code)
+    }
+    child.on('exit', finish)
+    child.on('error', (error) => {
+      keep(String(error))
+      finish(-1)
     })
-    child.on('error', () => done(-1))
   })
   let running = true
   void exited.then(() => (running = false))

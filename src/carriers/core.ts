@@ -45,7 +45,8 @@ export interface CarrierRequest {
   contentType: string
 }
 
-export type Endpoint = 'voice' | 'status' | 'fallback'
+/** `invite`: the SIP edge's report of an INVITE (it rings itself), a voice call in all but name. */
+export type Endpoint = 'voice' | 'status' | 'fallback' | 'invite'
 
 /** An HTTP answer; `body` undefined for none. */
 export interface Answer {

@@ -3,6 +3,7 @@ import { createBandwidthAdapter } from './bandwidth/adapter.js'
 import type { CarrierAdapter } from './core.js'
 import { createPlivoAdapter } from './plivo/adapter.js'
 import { createSignalWireAdapter } from './signalwire/adapter.js'
+import { createSipAdapter } from './sip/adapter.js'
 import { createTelnyxAdapter } from './telnyx/adapter.js'
 import { createTwilioAdapter } from './twilio/adapter.js'
 
@@ -16,6 +17,7 @@ export const ADAPTERS: Record<string, AdapterFactory> = {
   telnyx: createTelnyxAdapter,
   plivo: createPlivoAdapter,
   bandwidth: createBandwidthAdapter,
+  sip: createSipAdapter,
 }
 
 /** The adapters whose carriers are on under this config. */
