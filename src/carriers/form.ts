@@ -14,9 +14,13 @@ function parse(request: CarrierRequest): FormParams | null {
   // A GET carries its parameters in the query; a POST must be a form (a JSON body is not one).
   if (request.method === 'GET') return request.rawBody.length === 0 ? {} : null
   if (request.contentType !== FORM_TYPE) return request.rawBody.length === 0 && request.contentType === '' ? {} : null
+  return parseForm(request.rawBody.toString('utf8'))
+}
+
+/** A form (or query) string → params; URLSearchParams decodes '+' as a space and %XX as UTF-8, as the carriers encode forms. */
+export function parseForm(text: string | URLSearchParams): FormParams {
   const params: FormParams = {}
-  // URLSearchParams decodes '+' as a space and %XX as UTF-8, as the carriers encode forms.
-  for (const [key, value] of new URLSearchParams(request.rawBody.toString('utf8'))) {
+  for (const [key, value] of typeof text === 'string' ? new URLSearchParams(text) : text) {
     const seen = params[key]
     params[key] = seen === undefined ? value : Array.isArray(seen) ? [...seen, value] : [seen, value]
   }

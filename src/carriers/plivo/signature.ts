@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
-import type { FormParams } from '../form.js'
+import { parseForm, type FormParams } from '../form.js'
 
 // Plivo's V3 webhook signature (Plivo docs, "Validating requests"; the plivo SDK's
 // validateV3Signature, which test/carriers/plivo/signature.test.ts holds this equal to):
@@ -18,11 +18,7 @@ function sortedValues(params: FormParams): [string, string[]][] {
 /** The string Plivo signs for a request to `url` (the full public URL) with these form params. */
 export function plivoSignedString(method: string, url: string, params: FormParams, nonce: string): string {
   const parsed = new URL(url)
-  const query: FormParams = {}
-  for (const [key, value] of parsed.searchParams) {
-    const seen = query[key]
-    query[key] = seen === undefined ? value : Array.isArray(seen) ? [...seen, value] : [seen, value]
-  }
+  const query = parseForm(parsed.searchParams)
   const origin = `${parsed.protocol}//${parsed.host}${parsed.pathname}`
   if (method === 'GET') Object.assign(query, params)
   const queryString = sortedValues(query).flatMap(([k, vs]) => vs.map((v) => `${k}=${v}`)).join('&')
