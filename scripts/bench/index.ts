@@ -3,12 +3,13 @@ import { availableParallelism, loadavg } from 'node:os'
 import { Redis } from 'ioredis'
 import { benchApi, type BenchOptions, type Row } from './api.js'
 import { benchMemory } from './memory.js'
+import { benchSipEdge } from './sip.js'
 
 // `npm run bench` (issue 3): throughput against a bare baseline measured in the same run,
 // Redis memory per pending verification, then the held-call bench if it exists. A report:
 // it exits 0 even when a target fails, and says FAIL where it does.
 // Env: REDIS_URL, BENCH_DURATION (s, 8), BENCH_WARMUP (s, 2), BENCH_CONNECTIONS (50),
-// BENCH_ROUNDS (2), BENCH_ONLY (poll | create | memory), BENCH_LOG_LEVEL (the app's, info),
+// BENCH_ROUNDS (2), BENCH_ONLY (poll | create | memory | sip), BENCH_LOG_LEVEL (the app's, info),
 // BENCH_CPU_PROF (a directory: the servers write .cpuprofile files into its app/ and baseline/).
 
 function positive(name: string, fallback: number): number {
@@ -84,7 +85,7 @@ async function main(): Promise<void> {
   const before = busy()
   const rows: Row[] = []
   try {
-    if (only !== 'memory') rows.push(...(await benchApi(options)))
+    if (only !== 'memory' && only !== 'sip') rows.push(...(await benchApi(options)))
     if (!only || only === 'memory') rows.push(...(await benchMemory(options)))
   } finally {
     const deleted = await deleteKeys(options.redisUrl, options.prefix)
@@ -93,6 +94,8 @@ async function main(): Promise<void> {
   console.log(table(rows))
   console.log(`machine: ${before} before, ${busy()} after${loadavg()[0]! > availableParallelism() ? ' — busy, the ratios are noisy' : ''}`)
   if (!only) for (const line of await heldCalls()) console.log(line)
+  // The SIP edge (Kamailio and sipp as separate processes): skipped, saying why, when either is missing.
+  if (!only || only === 'sip') for (const line of await benchSipEdge()) console.log(line)
 }
 
 await main()
