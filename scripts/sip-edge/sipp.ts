@@ -23,7 +23,8 @@ export function findSipp(): string | undefined {
   })
 }
 
-async function bindable(host: string, port: number): Promise<boolean> {
+/** Whether nothing holds this address's port, UDP or TCP. */
+export async function bindable(host: string, port: number): Promise<boolean> {
   const tcp = await new Promise<boolean>((done) => {
     const server = createServer().once('error', () => done(false)).listen(port, host, () => server.close(() => done(true)))
   })

@@ -1,6 +1,7 @@
 import type { Config } from '../config.js'
 import { signBandwidth } from './bandwidth/sign.js'
 import { signPlivoRequest } from './plivo/sign.js'
+import { signSipEdge } from './sip/sign.js'
 import { signTelnyx, DEV_TELNYX_PRIVATE_KEY } from './telnyx/sign.js'
 import { signTwilioForm } from './twilio/sign.js'
 
@@ -31,6 +32,7 @@ export function signerFor(carrier: string, config: Config, keys: SignerKeys = {}
     case 'telnyx': return signTelnyx(keys.telnyxPrivateKey ?? DEV_TELNYX_PRIVATE_KEY)
     case 'plivo': return signPlivoRequest(config.plivo.authTokens[0] ?? '')
     case 'bandwidth': return signBandwidth(config.bandwidth.username, config.bandwidth.password)
+    case 'sip': return signSipEdge(config.sip.sharedSecret)
     default: throw new Error(`no signer for carrier "${carrier}"`)
   }
 }

@@ -21,10 +21,10 @@ async function start(env: Record<string, string> = {}): Promise<TestApp> {
   return service
 }
 
-function body(callId: string, caller = '+819012345678', called = '0120000001'): string {
+function body(callId: string, caller = '+819012345678', called = '0120000001', more: Record<string, string> = {}): string {
   return encodeForm({
     callId, requestUri: `sip:${called}@192.0.2.10;user=phone`, from: `<sip:${caller}@trunk.example;user=phone>;tag=9`,
-    source: '127.0.0.1', transport: 'udp',
+    source: '127.0.0.1', transport: 'udp', ...more,
   })
 }
 
@@ -95,6 +95,18 @@ describe('POST /webhooks/sip/invite', () => {
     const payload = body('call-5@trunk', '+819012345678', '0120000002')
     expect((await post(app, payload, signSipReport(SECRET, payload, app.clock.now))).statusCode).toBe(204)
     expect(await read(app, id)).toMatchObject({ status: 'pending' })
+  })
+
+  it('verstat on the asserted identity — recorded as the call\'s attestation, and TENANT_POLICY holds to it', async () => {
+    const app = await start({ TENANT_POLICY: 'demo:attestation=passed' })
+    const signed = (payload: string) => post(app, payload, signSipReport(SECRET, payload, app.clock.now))
+    const id = await pending(app, '09012345678')
+    // No verstat: unknown, which a tenant requiring "passed" refuses.
+    expect((await signed(body('att-1@trunk'))).statusCode).toBe(204)
+    expect(await read(app, id)).toMatchObject({ status: 'pending' })
+    const pai = { pAssertedIdentity: '<tel:+81-90-1234-5678;verstat=TN-Validation-Passed-A>' }
+    expect((await signed(body('att-2@trunk', '+815011112222', '0120000001', pai))).statusCode).toBe(204)
+    expect(await read(app, id)).toMatchObject({ status: 'verified', callerAttestation: { result: 'passed', level: 'A' } })
   })
 
   it('a signed body that is no INVITE report — 204, nothing recorded', async () => {
