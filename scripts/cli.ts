@@ -9,8 +9,8 @@ import { lockLine, maintenanceTable, numbersTable, syncLines, type Lock, type Ma
 const USAGE = `usage: callverify <command> [--json] [--url URL]
 
   numbers list
-  numbers add <e164> [--weight N] [--label L]
-  numbers set <e164> [--state active|draining|quarantined|retired] [--weight N] [--label L] [--force]
+  numbers add <e164> [--carrier twilio|signalwire|telnyx|plivo|bandwidth|sip] [--weight N] [--label L]
+  numbers set <e164> [--state active|draining|quarantined|retired] [--weight N] [--label L] [--carrier C] [--force]
   numbers sync [--dry-run]
   locks show <phone> --tenant T
   locks clear <phone> --tenant T
@@ -34,7 +34,7 @@ class UsageError extends Error {
 
 const OPTIONS = {
   json: { type: 'boolean' }, url: { type: 'string' }, help: { type: 'boolean', short: 'h' },
-  weight: { type: 'string' }, label: { type: 'string' }, state: { type: 'string' }, force: { type: 'boolean' },
+  weight: { type: 'string' }, label: { type: 'string' }, carrier: { type: 'string' }, state: { type: 'string' }, force: { type: 'boolean' },
   'dry-run': { type: 'boolean' }, tenant: { type: 'string' },
   starts: { type: 'string' }, ends: { type: 'string' }, note: { type: 'string' },
   from: { type: 'string' }, to: { type: 'string' }, withheld: { type: 'boolean' },
@@ -68,15 +68,15 @@ async function admin(url: string, [group, action, arg]: string[], v: Values): Pr
     }
     case 'numbers add': {
       const weight = weightOf(v.weight)
-      const n = await api.request<PoolNumber>('POST', '/admin/numbers', { e164: need(arg, '<e164>'), ...(weight !== undefined ? { weight } : {}), ...(v.label !== undefined ? { label: v.label } : {}) })
+      const n = await api.request<PoolNumber>('POST', '/admin/numbers', { e164: need(arg, '<e164>'), ...(v.carrier ? { carrier: v.carrier } : {}), ...(weight !== undefined ? { weight } : {}), ...(v.label !== undefined ? { label: v.label } : {}) })
       return { json: n, text: numbersTable([n]) }
     }
     case 'numbers set': {
       const e164 = need(arg, '<e164>')
       if (v.state !== undefined && !STATES.includes(v.state)) throw new UsageError(`--state must be one of ${STATES.join(', ')}`)
       const weight = weightOf(v.weight)
-      const patch = { ...(v.state ? { state: v.state } : {}), ...(weight !== undefined ? { weight } : {}), ...(v.label !== undefined ? { label: v.label } : {}) }
-      if (Object.keys(patch).length === 0) throw new UsageError('numbers set needs --state, --weight or --label')
+      const patch = { ...(v.state ? { state: v.state } : {}), ...(v.carrier ? { carrier: v.carrier } : {}), ...(weight !== undefined ? { weight } : {}), ...(v.label !== undefined ? { label: v.label } : {}) }
+      if (Object.keys(patch).length === 0) throw new UsageError('numbers set needs --state, --weight, --label or --carrier')
       const n = await api.request<PoolNumber>('PATCH', `/admin/numbers/${path(e164)}${v.force ? '?force=true' : ''}`, patch)
       return { json: n, text: numbersTable([n]) }
     }

@@ -13,14 +13,14 @@ export function when(iso: string | undefined): string {
 }
 
 export interface PoolNumber {
-  e164: string; display: string; state: string; weight: number; label?: string; health: string
+  e164: string; carrier: string; display: string; state: string; weight: number; label?: string; health: string
   pending: number; callsToday: number; lastCallAt?: string; allocationsSinceCall: number
 }
 
 export function numbersTable(numbers: PoolNumber[]): string[] {
   return table(
-    ['NUMBER', 'DISPLAY', 'STATE', 'WEIGHT', 'HEALTH', 'PENDING', 'CALLS TODAY', 'SINCE CALL', 'LAST CALL', 'LABEL'],
-    numbers.map((n) => [n.e164, n.display, n.state, n.weight, n.health, n.pending, n.callsToday, n.allocationsSinceCall, when(n.lastCallAt), n.label]),
+    ['NUMBER', 'CARRIER', 'DISPLAY', 'STATE', 'WEIGHT', 'HEALTH', 'PENDING', 'CALLS TODAY', 'SINCE CALL', 'LAST CALL', 'LABEL'],
+    numbers.map((n) => [n.e164, n.carrier, n.display, n.state, n.weight, n.health, n.pending, n.callsToday, n.allocationsSinceCall, when(n.lastCallAt), n.label]),
   )
 }
 

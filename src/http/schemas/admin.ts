@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox'
+import { CARRIERS } from '../../domain/carrier.js'
 
 // Schemas of the pool, lock and audit routes (CONTRACT.md "/admin"); maintenance has its own.
 
@@ -17,8 +18,13 @@ export const E164Params = Type.Object({
 })
 export type E164Params = Static<typeof E164Params>
 
+const Carrier = Type.Union(CARRIERS.map((c) => Type.Literal(c)), {
+  description: 'Whose number it is: calls through another carrier\'s webhook verify nothing (CONTRACT "Carriers"); default twilio',
+})
+
 export const PoolNumberBody = Type.Object({
   e164: Type.String(),
+  carrier: Carrier,
   display: Type.String({ description: 'As a customer sees it, e.g. 0120-000-001' }),
   state: State,
   weight: Type.Integer(),
@@ -37,13 +43,13 @@ export type PoolNumberBody = Static<typeof PoolNumberBody>
 export const NumberList = Type.Object({ numbers: Type.Array(PoolNumberBody) })
 
 export const AddNumberBody = Type.Object(
-  { e164: Type.String({ minLength: 1, maxLength: 20, description: 'E.164, e.g. +81120000004' }), weight: Type.Optional(Weight), label: Type.Optional(Label) },
+  { e164: Type.String({ minLength: 1, maxLength: 20, description: 'E.164, e.g. +81120000004' }), carrier: Type.Optional(Carrier), weight: Type.Optional(Weight), label: Type.Optional(Label) },
   { additionalProperties: false },
 )
 export type AddNumberBody = Static<typeof AddNumberBody>
 
 export const PatchNumberBody = Type.Object(
-  { state: Type.Optional(State), weight: Type.Optional(Weight), label: Type.Optional(Label) },
+  { state: Type.Optional(State), weight: Type.Optional(Weight), label: Type.Optional(Label), carrier: Type.Optional(Carrier) },
   { additionalProperties: false, minProperties: 1 },
 )
 export type PatchNumberBody = Static<typeof PatchNumberBody>
