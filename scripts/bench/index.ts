@@ -91,7 +91,7 @@ async function main(): Promise<void> {
     const deleted = await deleteKeys(options.redisUrl, options.prefix)
     console.error(`bench: deleted ${deleted} keys under ${options.prefix}`)
   }
-  console.log(table(rows))
+  if (rows.length > 0) console.log(table(rows))
   console.log(`machine: ${before} before, ${busy()} after${loadavg()[0]! > availableParallelism() ? ' — busy, the ratios are noisy' : ''}`)
   if (!only) for (const line of await heldCalls()) console.log(line)
   // The SIP edge (Kamailio and sipp as separate processes): skipped, saying why, when either is missing.

@@ -48,6 +48,12 @@ function parseCidr(value: string): string | undefined {
   return `${address}/${prefix}`
 }
 
+/** Loopback, RFC 1918, or a bare name (a compose or cluster service): not across the internet. */
+function isPrivateHost(hostname: string): boolean {
+  if (hostname === 'localhost' || hostname === '[::1]' || !hostname.includes('.')) return true
+  return /^(127\.|10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.)/.test(hostname)
+}
+
 /** The environment → settings, or an Error naming every problem. */
 export function parseEdgeSettings(env: Env): EdgeSettings {
   const problems: string[] = []
@@ -68,8 +74,9 @@ export function parseEdgeSettings(env: Env): EdgeSettings {
 
   const callverifyUrl = (env.CALLVERIFY_URL || `http://127.0.0.1:${env.PORT || 3000}`).replace(/\/+$/, '')
   if (!/^https?:\/\/[^/\s]+(\/\S*)?$/.test(callverifyUrl)) problems.push('CALLVERIFY_URL must be an http(s) URL')
-  else if (production && !callverifyUrl.startsWith('https://') && !/^http:\/\/(127\.|\[::1\]|localhost)/.test(callverifyUrl)) {
-    problems.push('CALLVERIFY_URL must be https in production unless the service is on this host')
+  else if (production && callverifyUrl.startsWith('http:') && !isPrivateHost(new URL(callverifyUrl).hostname)) {
+    // The report carries the caller's number (R1): plain HTTP only inside a private network.
+    problems.push('CALLVERIFY_URL must be https in production unless the service is on a private network (loopback, 10/8, 172.16/12, 192.168/16, a bare service name)')
   }
 
   const sharedSecret = env.SIP_SHARED_SECRET || (production ? '' : DEV_SIP_SHARED_SECRET)

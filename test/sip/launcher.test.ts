@@ -55,6 +55,14 @@ describe('sip-edge settings — the environment, checked before Kamailio sees it
     expect(() => parseEdgeSettings({ NODE_ENV: 'production', SIP_TRUSTED_PEERS: '203.0.113.0/28', SIP_SHARED_SECRET: 'dev-sip-shared-secret' })).toThrow(/SIP_SHARED_SECRET/)
     expect(parseEdgeSettings({ NODE_ENV: 'production', SIP_TRUSTED_PEERS: '203.0.113.0/28', SIP_SHARED_SECRET: 'x'.repeat(32) }).trustedPeers).toEqual(['203.0.113.0/28'])
   })
+
+  it('production — plain HTTP to the service only inside a private network (the report carries the caller)', () => {
+    const env = { NODE_ENV: 'production', SIP_TRUSTED_PEERS: '203.0.113.0/28', SIP_SHARED_SECRET: 'x'.repeat(32) }
+    for (const url of ['http://callverify:3000', 'http://10.1.2.3:3000', 'http://127.0.0.1:3000', 'https://cv.example.jp']) {
+      expect(parseEdgeSettings({ ...env, CALLVERIFY_URL: url }).callverifyUrl).toBe(url)
+    }
+    expect(() => parseEdgeSettings({ ...env, CALLVERIFY_URL: 'http://cv.example.jp' })).toThrow(/CALLVERIFY_URL must be https/)
+  })
 })
 
 describe('npm run sip-edge — Kamailio missing', () => {
