@@ -73,6 +73,17 @@ describe.skipIf(!present)('SIP edge — a trunk call through Kamailio to the ser
     await expect.poll(async () => (await callCounts(service)).unmatched).toBe(before + 1)
   })
 
+  it('a call after the window (R3) — the same 486 after the same ring, nothing verified', async () => {
+    const v = await pending('09077778888')
+    // The service's store clock (memory store); later cases open their windows at the moved time.
+    service.clock.advance(121_000)
+    const run = await sipp('ring', { edge: edge.listen, keys: keys('sip:+819077778888@trunk.example;user=phone', domestic(v.number)) })
+    expect(run.code, run.output).toBe(0)
+    expect(run.timers.ring![0]).toBeGreaterThanOrEqual(RING_MS)
+    await expect.poll(async () => (await callCounts(service)).expired).toBe(1)
+    expect((await read(v.id)).status).toBe('expired')
+  })
+
   it('retransmitted INVITE — answered from the transaction, one 486, the call counted once', async () => {
     const v = await pending('09055556666')
     const run = await sipp('retransmit', { edge: edge.listen, extra: ['-nr'], keys: keys('sip:+819055556666@trunk.example;user=phone', domestic(v.number)) })
