@@ -11,7 +11,7 @@ const USAGE = `usage: callverify <command> [--json] [--url URL]
   numbers list
   numbers add <e164> [--carrier twilio|signalwire|telnyx|plivo|bandwidth|sip] [--weight N] [--label L]
   numbers set <e164> [--state active|draining|quarantined|retired] [--weight N] [--label L] [--carrier C] [--force]
-  numbers sync [--dry-run]
+  numbers sync [--carrier twilio|telnyx|…] [--dry-run]
   locks show <phone> --tenant T
   locks clear <phone> --tenant T
   maintenance list
@@ -81,7 +81,8 @@ async function admin(url: string, [group, action, arg]: string[], v: Values): Pr
       return { json: n, text: numbersTable([n]) }
     }
     case 'numbers sync': {
-      const report = await api.request<SyncReport>('POST', `/admin/numbers/sync${v['dry-run'] ? '?dryRun=true' : ''}`)
+      const query = new URLSearchParams({ ...(v['dry-run'] ? { dryRun: 'true' } : {}), ...(v.carrier ? { carrier: v.carrier } : {}) }).toString()
+      const report = await api.request<SyncReport>('POST', `/admin/numbers/sync${query ? `?${query}` : ''}`)
       return { json: report, text: syncLines(report) }
     }
     case 'locks show':

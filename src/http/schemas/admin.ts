@@ -60,16 +60,24 @@ export const ForceQuery = Type.Object({
 
 export const SyncQuery = Type.Object({
   dryRun: Type.Optional(Type.Boolean({ description: 'Report what would change; change nothing' })),
+  carrier: Type.Optional(Type.Union(CARRIERS.map((c) => Type.Literal(c)), { description: 'Whose pool numbers to sync; default twilio' })),
 })
 
+const Change = Type.Object({ field: Type.String(), from: Type.String(), to: Type.String() })
+
 export const SyncReport = Type.Object({
+  carrier: Type.String(),
   dryRun: Type.Boolean(),
+  manual: Type.Optional(Type.Boolean({ description: 'This carrier has no sync here: set target on each of toSetByHand at the carrier' })),
+  toSetByHand: Type.Optional(Type.Array(Type.String())),
+  target: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'The webhook URLs the carrier must call: voice, status, fallback' })),
+  application: Type.Optional(Type.Object({ id: Type.String(), changes: Type.Array(Change) }, { description: "Telnyx: the TeXML application's voice, fallback and status URLs, (or, dry, would be) pointed at this service" })),
   updated: Type.Array(Type.Object({
     e164: Type.String(),
-    changes: Type.Array(Type.Object({ field: Type.String(), from: Type.String(), to: Type.String() })),
-  }), { description: 'Pool numbers whose voice URL, fallback URL or status callback were (or, dry, would be) pointed at this service' }),
+    changes: Type.Array(Change),
+  }), { description: 'Pool numbers whose voice URL, fallback URL or status callback (Telnyx: connection) were (or, dry, would be) pointed at this service' }),
   unchanged: Type.Array(Type.String()),
-  missingInAccount: Type.Array(Type.String(), { description: 'Pool numbers the Twilio account does not have: calls to them never reach us' }),
+  missingInAccount: Type.Array(Type.String(), { description: 'Pool numbers the carrier account does not have: calls to them never reach us' }),
   notInPool: Type.Array(Type.String(), { description: 'Account numbers outside the pool: left alone' }),
   onTrunk: Type.Array(Type.String(), { description: 'Pool numbers routed to a SIP trunk, where voice URLs are ignored: fix by hand' }),
 })
