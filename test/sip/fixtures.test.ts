@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { fixtureBody, listCarrierFixtures, loadCarrierFixture, type WebhookFixture } from '../../src/carriers/fixtures.js'
 import { signerFor } from '../../src/carriers/sign.js'
 import { API_KEY, bearer, buildTestApp, STORE_KINDS, type TestApp } from '../support/app.js'
@@ -31,31 +31,33 @@ describe('webhooks/sip fixtures', () => {
 
 for (const kind of STORE_KINDS) {
   describe(`webhooks/sip fixtures on the ${kind} store`, () => {
+    // One app for all fixtures: each names its own caller and Call-ID, so none sees another's state.
+    let t: TestApp
+    beforeAll(async () => {
+      t = await buildTestApp(kind, { env: { POOL_NUMBERS: '+81120000001@sip', RING_DELAY_MS: '10000' } })
+    })
+    afterAll(async () => t?.close())
+
     it.each(fixtures.map((f) => [f.name, f] as const))('%s — answered at once as the fixture says, with its outcome', async (_, f) => {
-      const t = await buildTestApp(kind, { env: { POOL_NUMBERS: '+81120000001@sip', RING_DELAY_MS: '10000' } })
-      try {
-        const ids: string[] = []
-        for (const p of f.given?.pending ?? []) {
-          const created = await t.app.inject({ method: 'POST', url: '/v1/verifications', headers: bearer(API_KEY), payload: { phoneNumber: p.phoneNumber } })
-          expect(created.json().verificationNumber.e164).toBe(p.verificationNumber)
-          ids.push(created.json().id)
-        }
-        for (const name of f.given?.before ?? []) expect((await send(t, loadCarrierFixture('sip', name))).statusCode).toBe(204)
-        const before = await calls(t)
-        const started = performance.now()
-        const response = await send(t, f)
-        // The edge rings; the service never holds a SIP report for the 10 s ring.
-        expect(performance.now() - started).toBeLessThan(5000)
-        expect(response.statusCode).toBe(f.expect.status)
-        expect(response.body).toBe(f.expect.body)
-        const after = await calls(t)
-        expect((after[f.expect.outcome] ?? 0) - (before[f.expect.outcome] ?? 0)).toBe(1)
-        if (f.expect.outcome === 'verified') {
-          const read = await t.app.inject({ url: `/v1/verifications/${ids[0]}`, headers: bearer(API_KEY) })
-          expect(read.json()).toMatchObject({ status: 'verified', calls: 1 })
-        }
-      } finally {
-        await t.close()
+      const ids: string[] = []
+      for (const p of f.given?.pending ?? []) {
+        const created = await t.app.inject({ method: 'POST', url: '/v1/verifications', headers: bearer(API_KEY), payload: { phoneNumber: p.phoneNumber } })
+        expect(created.json().verificationNumber.e164).toBe(p.verificationNumber)
+        ids.push(created.json().id)
+      }
+      for (const name of f.given?.before ?? []) expect((await send(t, loadCarrierFixture('sip', name))).statusCode).toBe(204)
+      const before = await calls(t)
+      const started = performance.now()
+      const response = await send(t, f)
+      // The edge rings; the service never holds a SIP report for the 10 s ring.
+      expect(performance.now() - started).toBeLessThan(5000)
+      expect(response.statusCode).toBe(f.expect.status)
+      expect(response.body).toBe(f.expect.body)
+      const after = await calls(t)
+      expect((after[f.expect.outcome] ?? 0) - (before[f.expect.outcome] ?? 0)).toBe(1)
+      if (f.expect.outcome === 'verified') {
+        const read = await t.app.inject({ url: `/v1/verifications/${ids[0]}`, headers: bearer(API_KEY) })
+        expect(read.json()).toMatchObject({ status: 'verified', calls: 1 })
       }
     })
   })
