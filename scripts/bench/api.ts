@@ -6,6 +6,9 @@ import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
 import { Redis } from 'ioredis'
 import { buildApp } from '../../src/app.js'
+import { loadFixture } from '../../src/carriers/twilio/fixtures.js'
+import { signTwilioRequest } from '../../src/carriers/twilio/signature.js'
+import { newCallSid } from '../../src/carriers/twilio/simulate.js'
 import { loadConfig } from '../../src/config.js'
 import { createStore } from '../../src/main.js'
 import { serveChild } from './baseline.js'
@@ -213,10 +216,25 @@ export async function benchApi(options: BenchOptions): Promise<Row[]> {
         body: `{"phoneNumber":"${next()}"}`,
       }),
     }]
+    // A carrier webhook through the call core: signature, parse, the withheld rule, one store
+    // step. Withheld answers at once (R5), so it measures the path, not the ring (held-calls.ts does).
+    const withheld = loadFixture('voice-withheld-anonymous')
+    const voiceUrl = `http://localhost:${loadConfig({}).port}${withheld.path}`
+    const voice = (): Requests => [{
+      method: 'POST',
+      setupRequest: (request) => {
+        const params = { ...(withheld.params as Record<string, string>), CallSid: newCallSid() }
+        return {
+          ...request, path: withheld.path, body: new URLSearchParams(params).toString(),
+          headers: { ...request.headers, 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signTwilioRequest('dev-auth-token', voiceUrl, params) },
+        }
+      },
+    }]
     const only = process.env.BENCH_ONLY
     const rows: Row[] = []
     if (!only || only === 'poll') rows.push(await compare('status poll (GET, poll token)', 0.8, options, redis, baseline, app, poll))
     if (!only || only === 'create') rows.push(await compare('create (POST, API key)', 0.5, options, redis, baseline, app, create))
+    if (!only || only === 'voice') rows.push(await compare('voice webhook, withheld (POST, signed, call core)', 0.5, options, redis, baseline, app, voice))
     return rows
   } finally {
     redis.disconnect()

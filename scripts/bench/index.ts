@@ -9,7 +9,7 @@ import { benchSipEdge } from './sip.js'
 // Redis memory per pending verification, then the held-call bench if it exists. A report:
 // it exits 0 even when a target fails, and says FAIL where it does.
 // Env: REDIS_URL, BENCH_DURATION (s, 8), BENCH_WARMUP (s, 2), BENCH_CONNECTIONS (50),
-// BENCH_ROUNDS (2), BENCH_ONLY (poll | create | memory | sip), BENCH_LOG_LEVEL (the app's, info),
+// BENCH_ROUNDS (2), BENCH_ONLY (poll | create | voice | memory | sip), BENCH_LOG_LEVEL (the app's, info),
 // BENCH_CPU_PROF (a directory: the servers write .cpuprofile files into its app/ and baseline/).
 
 function positive(name: string, fallback: number): number {
