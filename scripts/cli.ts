@@ -17,7 +17,7 @@ const USAGE = `usage: callverify <command> [--json] [--url URL]
   maintenance list
   maintenance add --starts ISO --ends ISO [--note N]
   maintenance remove <id>
-  simulate-call --from N --to N [--withheld]
+  simulate-call --from N --to N [--withheld] [--carrier twilio|signalwire|telnyx|plivo|bandwidth]
 
 environment:
   CALLVERIFY_URL          the service (default http://localhost:3000; --url overrides)
@@ -115,6 +115,17 @@ async function simulate(url: string, v: Values): Promise<Output> {
   if (!v.withheld) need(v.from, '--from (or --withheld)')
   // Loaded only here: the simulator pulls in phone-number metadata the admin commands never need.
   const { describeSimulatedCall, simulateCall } = await import('../src/carriers/twilio/simulate.js')
+  if (v.carrier && v.carrier !== 'twilio') {
+    // Another carrier's dialect, signed with that carrier's credentials from the environment.
+    const [{ simulateCarrierCall }, { loadConfig }] = await Promise.all([import('../src/carriers/simulate.js'), import('../src/config.js')])
+    const config = loadConfig({ ...process.env, PUBLIC_BASE_URL: process.env.PUBLIC_BASE_URL || url, LOG_LEVEL: 'silent' })
+    const call = await simulateCarrierCall({
+      carrier: v.carrier, url, config, to: need(v.to, '--to'), ...(v.from ? { from: v.from } : {}), ...(v.withheld ? { withheld: true } : {}),
+    }).catch((error: unknown) => {
+      throw new Unreachable(`cannot reach callverify at ${url} (${reasonOf(error)}): is the service running there? Set CALLVERIFY_URL if it runs elsewhere.`)
+    })
+    return { json: call, text: describeSimulatedCall({ ...call, callSid: call.callId }), exitCode: call.status < 300 ? 0 : 1 }
+  }
   const call = await simulateCall({
     url, to: need(v.to, '--to'), ...(v.from ? { from: v.from } : {}), ...(v.withheld ? { withheld: true } : {}),
     ...(process.env.PUBLIC_BASE_URL ? { publicBaseUrl: process.env.PUBLIC_BASE_URL } : {}),
