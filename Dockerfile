@@ -9,6 +9,25 @@ COPY scripts ./scripts
 COPY src ./src
 RUN npm run build && npm prune --omit=dev
 
+# The SIP edge (docker-compose's sip-edge, README "SIP trunk"): Debian bookworm's Kamailio 5.6 on
+# sip/kamailio.cfg, started by the compiled launcher, which needs only Node's own modules.
+# `docker build --target sip-edge .`; the service stays the default (last) stage.
+FROM node:24-bookworm-slim AS sip-edge
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends kamailio kamailio-utils-modules kamailio-tls-modules \
+  && rm -rf /var/lib/apt/lists/*
+ENV NODE_ENV=production SIP_LISTEN=0.0.0.0:5060
+WORKDIR /app
+COPY --from=build --chown=node:node /app/package.json ./
+COPY --from=build --chown=node:node /app/dist/scripts/sip-edge.js ./dist/scripts/
+COPY --from=build --chown=node:node /app/dist/scripts/sip-edge ./dist/scripts/sip-edge
+COPY --chown=node:node sip ./sip
+USER node
+EXPOSE 5060/udp 5060/tcp
+# SIGTERM reaches the launcher, which stops Kamailio and exits with it.
+STOPSIGNAL SIGTERM
+CMD ["node", "dist/scripts/sip-edge.js"]
+
 FROM node:24-slim AS runtime
 ENV NODE_ENV=production PORT=3000 HOST=0.0.0.0
 WORKDIR /app

@@ -9,15 +9,15 @@ import { lockLine, maintenanceTable, numbersTable, syncLines, type Lock, type Ma
 const USAGE = `usage: callverify <command> [--json] [--url URL]
 
   numbers list
-  numbers add <e164> [--weight N] [--label L]
-  numbers set <e164> [--state active|draining|quarantined|retired] [--weight N] [--label L] [--force]
-  numbers sync [--dry-run]
+  numbers add <e164> [--carrier twilio|signalwire|telnyx|plivo|bandwidth|sip] [--weight N] [--label L]
+  numbers set <e164> [--state active|draining|quarantined|retired] [--weight N] [--label L] [--carrier C] [--force]
+  numbers sync [--carrier twilio|telnyx|…] [--dry-run]
   locks show <phone> --tenant T
   locks clear <phone> --tenant T
   maintenance list
   maintenance add --starts ISO --ends ISO [--note N]
   maintenance remove <id>
-  simulate-call --from N --to N [--withheld]
+  simulate-call --from N --to N [--withheld] [--carrier twilio|signalwire|telnyx|plivo|bandwidth]
 
 environment:
   CALLVERIFY_URL          the service (default http://localhost:3000; --url overrides)
@@ -34,7 +34,7 @@ class UsageError extends Error {
 
 const OPTIONS = {
   json: { type: 'boolean' }, url: { type: 'string' }, help: { type: 'boolean', short: 'h' },
-  weight: { type: 'string' }, label: { type: 'string' }, state: { type: 'string' }, force: { type: 'boolean' },
+  weight: { type: 'string' }, label: { type: 'string' }, carrier: { type: 'string' }, state: { type: 'string' }, force: { type: 'boolean' },
   'dry-run': { type: 'boolean' }, tenant: { type: 'string' },
   starts: { type: 'string' }, ends: { type: 'string' }, note: { type: 'string' },
   from: { type: 'string' }, to: { type: 'string' }, withheld: { type: 'boolean' },
@@ -68,20 +68,21 @@ async function admin(url: string, [group, action, arg]: string[], v: Values): Pr
     }
     case 'numbers add': {
       const weight = weightOf(v.weight)
-      const n = await api.request<PoolNumber>('POST', '/admin/numbers', { e164: need(arg, '<e164>'), ...(weight !== undefined ? { weight } : {}), ...(v.label !== undefined ? { label: v.label } : {}) })
+      const n = await api.request<PoolNumber>('POST', '/admin/numbers', { e164: need(arg, '<e164>'), ...(v.carrier ? { carrier: v.carrier } : {}), ...(weight !== undefined ? { weight } : {}), ...(v.label !== undefined ? { label: v.label } : {}) })
       return { json: n, text: numbersTable([n]) }
     }
     case 'numbers set': {
       const e164 = need(arg, '<e164>')
       if (v.state !== undefined && !STATES.includes(v.state)) throw new UsageError(`--state must be one of ${STATES.join(', ')}`)
       const weight = weightOf(v.weight)
-      const patch = { ...(v.state ? { state: v.state } : {}), ...(weight !== undefined ? { weight } : {}), ...(v.label !== undefined ? { label: v.label } : {}) }
-      if (Object.keys(patch).length === 0) throw new UsageError('numbers set needs --state, --weight or --label')
+      const patch = { ...(v.state ? { state: v.state } : {}), ...(v.carrier ? { carrier: v.carrier } : {}), ...(weight !== undefined ? { weight } : {}), ...(v.label !== undefined ? { label: v.label } : {}) }
+      if (Object.keys(patch).length === 0) throw new UsageError('numbers set needs --state, --weight, --label or --carrier')
       const n = await api.request<PoolNumber>('PATCH', `/admin/numbers/${path(e164)}${v.force ? '?force=true' : ''}`, patch)
       return { json: n, text: numbersTable([n]) }
     }
     case 'numbers sync': {
-      const report = await api.request<SyncReport>('POST', `/admin/numbers/sync${v['dry-run'] ? '?dryRun=true' : ''}`)
+      const query = new URLSearchParams({ ...(v['dry-run'] ? { dryRun: 'true' } : {}), ...(v.carrier ? { carrier: v.carrier } : {}) }).toString()
+      const report = await api.request<SyncReport>('POST', `/admin/numbers/sync${query ? `?${query}` : ''}`)
       return { json: report, text: syncLines(report) }
     }
     case 'locks show':
@@ -114,6 +115,17 @@ async function simulate(url: string, v: Values): Promise<Output> {
   if (!v.withheld) need(v.from, '--from (or --withheld)')
   // Loaded only here: the simulator pulls in phone-number metadata the admin commands never need.
   const { describeSimulatedCall, simulateCall } = await import('../src/carriers/twilio/simulate.js')
+  if (v.carrier && v.carrier !== 'twilio') {
+    // Another carrier's dialect, signed with that carrier's credentials from the environment.
+    const [{ simulateCarrierCall }, { loadConfig }] = await Promise.all([import('../src/carriers/simulate.js'), import('../src/config.js')])
+    const config = loadConfig({ ...process.env, PUBLIC_BASE_URL: process.env.PUBLIC_BASE_URL || url, LOG_LEVEL: 'silent' })
+    const call = await simulateCarrierCall({
+      carrier: v.carrier, url, config, to: need(v.to, '--to'), ...(v.from ? { from: v.from } : {}), ...(v.withheld ? { withheld: true } : {}),
+    }).catch((error: unknown) => {
+      throw new Unreachable(`cannot reach callverify at ${url} (${reasonOf(error)}): is the service running there? Set CALLVERIFY_URL if it runs elsewhere.`)
+    })
+    return { json: call, text: describeSimulatedCall({ ...call, callSid: call.callId }), exitCode: call.status < 300 ? 0 : 1 }
+  }
   const call = await simulateCall({
     url, to: need(v.to, '--to'), ...(v.from ? { from: v.from } : {}), ...(v.withheld ? { withheld: true } : {}),
     ...(process.env.PUBLIC_BASE_URL ? { publicBaseUrl: process.env.PUBLIC_BASE_URL } : {}),

@@ -22,7 +22,9 @@ import v1Routes from './http/v1.js'
 import eventsRoutes from './http/events.js'
 import jobs from './jobs/plugin.js'
 import { StatusWatch } from './http/watch.js'
-import webhookRoutes from './http/webhooks.js'
+import carrierRoutes from './http/webhooks.js'
+import { CallCore } from './carriers/core.js'
+import { enabledAdapters } from './carriers/registry.js'
 import demoRoutes from './http/demo/routes.js'
 import pollTokenCors from './http/cors.js'
 import sdkRoutes from './http/sdk.js'
@@ -155,7 +157,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(consoleRoutes, { prefix: '/admin' })
   await app.register(health)
   await app.register(queuesDashboard, { prefix: '/admin/queues' })
-  await app.register(webhookRoutes, { prefix: '/webhooks/twilio' })
+  // One call core for every carrier; a carrier whose credentials are unset has no routes (404).
+  const core = new CallCore({
+    store, ringDelayMs: config.ringDelayMs, attestationPolicies: config.attestationPolicies,
+    metrics: { calls: instruments.calls, heldCalls: instruments.heldCalls },
+  })
+  // Held answers survive shutdown (CONTRACT "voice"): app.close() runs preClose before the
+  // listener closes and open requests are awaited, so every held caller hears the reject now;
+  // new calls meet fastify's 503 (return503OnClosing) and the carrier tries its fallback URL.
+  app.addHook('preClose', async () => {
+    const released = core.releaseAll()
+    if (released > 0) app.log.info({ released }, 'shutdown: answered held calls')
+  })
+  for (const adapter of enabledAdapters(config)) {
+    await app.register(carrierRoutes, { prefix: `/webhooks/${adapter.carrier}`, adapter, core })
+  }
   // Screens ③ and ④ for a bank's developers: dev only (production refuses DEMO=1).
   if (config.demo) await app.register(demoRoutes, { prefix: '/demo', apiKey: demoKey(config) })
   return app

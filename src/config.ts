@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { parseServiceCalendar, type ServiceCalendar } from './domain/calendar.js'
+import { ATTESTATION_REQUIREMENTS, splitPoolEntry, type AttestationRequirement, type Carrier } from './domain/carrier.js'
 import { normalizePoolNumber } from './domain/phone.js'
 import { retrySpan } from './domain/retry.js'
 import { parsePhoneHashKey, type PhoneHashKeys } from './domain/phonehash.js'
+import { telnyxPublicKey } from './carriers/telnyx/signature.js'
 
 // Environment → typed config, parsed once (CONTRACT.md "Configuration"). Dev defaults make
 // `npm start` work with nothing else running; NODE_ENV=production refuses them by name.
@@ -59,8 +61,22 @@ export interface Config {
   keyPrefix: string
   apiKeys: ApiKey[]
   adminTokens: AdminToken[]
+  /** An empty auth token (TWILIO_AUTH_TOKEN=) turns Twilio off. */
   twilio: { accountSid: string; authToken: string; apiUrl: string }
+  /** Each carrier is off (its webhooks 404) while its credential is empty; see carriers/registry.ts. */
+  signalwire: { signingKey: string }
+  telnyx: { publicKey: string; apiKey: string; apiUrl: string; texmlApplicationId: string }
+  /** authTokens: PLIVO_AUTH_TOKEN, comma separated while a token rotates (any one verifies). */
+  plivo: { authId: string; authTokens: string[] }
+  bandwidth: { username: string; password: string }
+  /** The key of the SIP edge's report signature (src/carriers/sip/signature.ts), shared with `npm run sip-edge`. */
+  sip: { sharedSecret: string }
+  /** TENANT_POLICY: tenants that require a caller-ID attestation (domain/carrier.ts). */
+  attestationPolicies: Map<string, AttestationRequirement>
+  /** The pool's E.164 numbers (POOL_NUMBERS without the @carrier). */
   poolNumbers: string[]
+  /** POOL_NUMBERS with each number's carrier (`+81…@telnyx`; default twilio). */
+  pool: { e164: string; carrier: Carrier }[]
   windowSeconds: number
   ringDelayMs: number
   lockAfterFailures: number
@@ -115,6 +131,14 @@ export const DEV_DEFAULTS = {
   POOL_NUMBERS: '+81120000001,+81120000002,+81120000003',
   // A fixed dev key, so a dev Redis stays readable across restarts; production refuses it.
   PHONE_HASH_KEY: '63616c6c766572696679206465762070686f6e652068617368206b6579203031',
+  SIGNALWIRE_SIGNING_KEY: 'dev-signalwire-signing-key',
+  // The public half of src/carriers/telnyx/sign.ts' dev key, which the simulator signs with.
+  TELNYX_PUBLIC_KEY: 'TF79o22WoJbysd1mN01ZXQjBHSa3aF+TTPT1cZIFtTI=',
+  PLIVO_AUTH_ID: `MA${'0'.repeat(18)}`,
+  PLIVO_AUTH_TOKEN: 'dev-plivo-auth-token',
+  BANDWIDTH_CALLBACK_USERNAME: 'callverify',
+  BANDWIDTH_CALLBACK_PASSWORD: 'dev-bandwidth-password',
+  SIP_SHARED_SECRET: 'dev-sip-shared-secret',
 } as const
 
 export class ConfigError extends Error {
@@ -213,11 +237,15 @@ export function loadConfig(env: Env = process.env): Config {
   const store = (env.STORE || (env.REDIS_URL || env.REDIS_SENTINELS ? 'redis' : 'memory')) as Config['store']
   if (store !== 'memory' && store !== 'redis') problems.push(`STORE must be "memory" or "redis" (got "${env.STORE}")`)
 
-  const poolNumbers = list(env.POOL_NUMBERS ?? DEV_DEFAULTS.POOL_NUMBERS).map((n) => {
-    const e164 = normalizePoolNumber(n)
-    if (!e164) problems.push(`POOL_NUMBERS: "${n}" is not a valid E.164 number`)
-    return e164 ?? n
+  const pool = list(env.POOL_NUMBERS ?? DEV_DEFAULTS.POOL_NUMBERS).map((entry) => {
+    const { number, carrier } = splitPoolEntry(entry)
+    const e164 = normalizePoolNumber(number)
+    if (!e164) problems.push(`POOL_NUMBERS: "${number}" is not a valid E.164 number`)
+    if (!carrier) problems.push(`POOL_NUMBERS: "${entry}" names no known carrier (twilio, signalwire, telnyx, plivo, bandwidth, sip)`)
+    return { e164: e164 ?? number, carrier: carrier ?? 'twilio' }
   })
+  // Dev values make every carrier answer on `npm start`; production has none (unset = off).
+  const credential = (name: keyof typeof DEV_DEFAULTS): string => env[name] ?? (production ? '' : DEV_DEFAULTS[name])
 
   const config: Config = {
     port,
@@ -230,10 +258,22 @@ export function loadConfig(env: Env = process.env): Config {
     adminTokens: parseAdminTokens(env.ADMIN_TOKENS || DEV_DEFAULTS.ADMIN_TOKENS),
     twilio: {
       accountSid: env.TWILIO_ACCOUNT_SID || DEV_DEFAULTS.TWILIO_ACCOUNT_SID,
-      authToken: env.TWILIO_AUTH_TOKEN || DEV_DEFAULTS.TWILIO_AUTH_TOKEN,
+      authToken: env.TWILIO_AUTH_TOKEN ?? DEV_DEFAULTS.TWILIO_AUTH_TOKEN,
       apiUrl: (env.TWILIO_API_URL || 'https://api.twilio.com').replace(/\/+$/, ''),
     },
-    poolNumbers,
+    signalwire: { signingKey: credential('SIGNALWIRE_SIGNING_KEY') },
+    telnyx: {
+      publicKey: credential('TELNYX_PUBLIC_KEY'),
+      apiKey: env.TELNYX_API_KEY ?? '',
+      apiUrl: (env.TELNYX_API_URL || 'https://api.telnyx.com').replace(/\/+$/, ''),
+      texmlApplicationId: env.TELNYX_TEXML_APPLICATION_ID ?? '',
+    },
+    plivo: { authId: credential('PLIVO_AUTH_ID'), authTokens: list(credential('PLIVO_AUTH_TOKEN')) },
+    bandwidth: { username: credential('BANDWIDTH_CALLBACK_USERNAME'), password: credential('BANDWIDTH_CALLBACK_PASSWORD') },
+    sip: { sharedSecret: credential('SIP_SHARED_SECRET') },
+    attestationPolicies: parseTenantPolicy(env.TENANT_POLICY ?? '', problems),
+    poolNumbers: pool.map((p) => p.e164),
+    pool,
     windowSeconds: integer(env, 'WINDOW_SECONDS', 120, 1, 3600, problems),
     // R6 rings a few times; Twilio waits 15 s for an answer, so 10 s is the ceiling.
     ringDelayMs: integer(env, 'RING_DELAY_MS', 6000, 0, 10_000, problems),
@@ -276,9 +316,23 @@ export function loadConfig(env: Env = process.env): Config {
     // The demo's own tenant, with a key nobody else holds: it never spends a bank's key or limits.
     config.apiKeys.push({ tenant: DEMO_TENANT, key: randomBytes(32).toString('base64url') })
   }
+  if (config.telnyx.publicKey && !telnyxPublicKey(config.telnyx.publicKey)) problems.push('TELNYX_PUBLIC_KEY must be the base64 of a 32-byte Ed25519 public key (Mission Control, "Public key")')
   if (production) problems.push(...productionProblems(env, config))
   if (problems.length > 0) throw new ConfigError(problems)
   return config
+}
+
+/** TENANT_POLICY: `tenant:attestation=not-failed`, comma separated (domain ATTESTATION_REQUIREMENTS). */
+function parseTenantPolicy(raw: string, problems: string[]): Map<string, AttestationRequirement> {
+  const policies = new Map<string, AttestationRequirement>()
+  for (const entry of list(raw)) {
+    const match = /^([A-Za-z0-9_.-]{1,64}):attestation=([a-z-]+)$/.exec(entry)
+    const requirement = match?.[2] as AttestationRequirement | undefined
+    if (!match || !requirement || !ATTESTATION_REQUIREMENTS.includes(requirement)) {
+      problems.push(`TENANT_POLICY: "${entry}" is not tenant:attestation=${ATTESTATION_REQUIREMENTS.join('|')}`)
+    } else policies.set(match[1]!, requirement)
+  }
+  return policies
 }
 
 /** R12: the SERVICE_CALENDAR file, read and checked at start; a bad one names the file and the field. */
@@ -323,6 +377,8 @@ function productionProblems(env: Env, config: Config): string[] {
   if (env.DEMO === '1') problems.push('DEMO=1 is refused in production: /demo opens verifications for any number without a credential (dev only)')
   if (!env.PHONE_HASH_KEY) problems.push('PHONE_HASH_KEY is required in production (32 random bytes, hex or base64: openssl rand -hex 32)')
   else if (env.PHONE_HASH_KEY.trim().toLowerCase() === DEV_DEFAULTS.PHONE_HASH_KEY) problems.push('PHONE_HASH_KEY is still the dev default')
+  const sip = env.SIP_SHARED_SECRET
+  if (sip && (sip === DEV_DEFAULTS.SIP_SHARED_SECRET || sip.length < 32)) problems.push('SIP_SHARED_SECRET must be at least 32 random characters in production, not the dev default')
   return problems
 }
 

@@ -50,7 +50,7 @@ async function main(): Promise<void> {
     throw error
   }
   const store = await createStore(config)
-  await store.ensurePoolNumbers(config.poolNumbers)
+  await store.ensurePoolNumbers(config.pool)
   const app = await buildApp({ config, store, calendar })
   closeWithGrace({ delay: 15_000 }, async ({ signal, err }) => {
     if (err) app.log.error({ err: errorSummary(err) }, 'closing after an error')

@@ -6,6 +6,9 @@ import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
 import { Redis } from 'ioredis'
 import { procCpu, startService } from './service.js'
+import { loadFixture } from '../../src/carriers/twilio/fixtures.js'
+import { signTwilioRequest } from '../../src/carriers/twilio/signature.js'
+import { newCallSid } from '../../src/carriers/twilio/simulate.js'
 
 // HTTP throughput of the service as `npm start` runs it (service.ts: main.ts on the Redis
 // store), as a ratio to baseline.ts fed the same requests in the same run. Every server is a
@@ -173,6 +176,8 @@ export function appEnv(options: BenchOptions, keyPrefix: string, apiKey: string,
     REDIS_KEY_PREFIX: keyPrefix,
     API_KEYS: `bench:${apiKey}`,
     POOL_NUMBERS: pool.join(','),
+    // Where the carrier would post: the voice row signs its webhooks for this URL.
+    PUBLIC_BASE_URL: BENCH_PUBLIC_URL,
     ...benchOverrides(),
   }
 }
@@ -193,6 +198,9 @@ export async function openVerifications(url: string, apiKey: string, next: () =>
   for (let i = 0; i < count; i += parallel) await Promise.all(Array.from({ length: Math.min(parallel, count - i) }, open))
   return opened
 }
+
+/** The app's PUBLIC_BASE_URL in the bench (signatures are checked against it, never Host). */
+const BENCH_PUBLIC_URL = 'http://callverify.bench'
 
 const LARGE_POOL = Array.from({ length: 1000 }, (_, i) => `+81120${String(i + 1).padStart(6, '0')}`)
 
@@ -227,6 +235,20 @@ export async function benchApi(options: BenchOptions): Promise<Row[]> {
         body: `{"phoneNumber":"${next()}"}`,
       }),
     }]
+    // A carrier webhook through the call core: signature, parse, the withheld rule, one store
+    // step. Withheld answers at once (R5), so it measures the path, not the ring (held-calls.ts does).
+    const withheld = loadFixture('voice-withheld-anonymous')
+    const voiceUrl = `${BENCH_PUBLIC_URL}${withheld.path}`
+    const voice = (): Requests => [{
+      method: 'POST',
+      setupRequest: (request) => {
+        const params = { ...(withheld.params as Record<string, string>), CallSid: newCallSid() }
+        return {
+          ...request, path: withheld.path, body: new URLSearchParams(params).toString(),
+          headers: { ...request.headers, 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signTwilioRequest('dev-auth-token', voiceUrl, params) },
+        }
+      },
+    }]
     const rows: Row[] = []
     if (!only || only === 'poll') {
       const [base, ours] = await alternate('poll', options, redis, [{ name: 'baseline', server: baseline }, { name: 'app', server: app }], poll)
@@ -237,6 +259,10 @@ export async function benchApi(options: BenchOptions): Promise<Row[]> {
       const [base, ten, thousand] = await alternate('create', options, redis, servers, create)
       rows.push(ratioRow('create (POST, API key)', 0.5, ten!, base!, 'baseline'))
       rows.push(ratioRow(`create, 1,000 pool numbers ÷ ${BENCH_POOL.length}`, 0.8, thousand!, ten!, `${BENCH_POOL.length} numbers`))
+    }
+    if (!only || only === 'voice') {
+      const [base, ours] = await alternate('voice', options, redis, [{ name: 'baseline', server: baseline }, { name: 'app', server: app }], voice)
+      rows.push(ratioRow('voice webhook, withheld (POST, signed, call core)', 0.5, ours!, base!, 'baseline'))
     }
     return rows
   } finally {

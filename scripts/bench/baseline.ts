@@ -33,6 +33,12 @@ async function serveBaseline(): Promise<void> {
   const app = Fastify({ logger: false })
   app.get('/v1/verifications/:id', async () => redis.hgetall(HASH))
   app.post('/v1/verifications', async (_request, reply) => reply.code(201).send(await redis.hgetall(HASH)))
+  // The voice row's yardstick: a form POST answered with one Redis read and a fixed XML body.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => done(null, body))
+  app.post('/webhooks/twilio/voice', async (_request, reply) => {
+    await redis.hgetall(HASH)
+    return reply.type('text/xml').send('<?xml version="1.0" encoding="UTF-8"?><Response><Reject reason="busy"/></Response>')
+  })
   await app.listen({ port: 0, host: '127.0.0.1' })
   serveChild(app, async () => {
     await app.close()

@@ -4,6 +4,7 @@ import { benchApi, benchOverrides, type BenchOptions, type Row } from './api.js'
 import { benchHeldCalls } from './held-calls.js'
 import { benchMemory } from './memory.js'
 import { deleteKeys, describeEnv } from './service.js'
+import { benchSipEdge } from './sip.js'
 
 // `npm run bench` (issues 3 and 20): the service as `npm start` runs it against a bare baseline
 // fed the same requests in the same run, Redis memory per pending verification, and held calls.
@@ -40,7 +41,10 @@ const SECTIONS: { name: string; run: (options: BenchOptions) => Promise<Row[]> }
   { name: 'poll', run: benchApi },
   { name: 'create', run: benchApi },
   { name: 'memory', run: benchMemory },
+  { name: 'voice', run: benchApi },
   { name: 'held', run: () => benchHeldCalls() },
+  // The SIP edge (Kamailio and sipp as processes of their own): its lines say why when either is missing.
+  { name: 'sip', run: async () => { for (const line of await benchSipEdge()) console.log(line); return [] } },
 ]
 
 async function main(): Promise<void> {
@@ -65,8 +69,8 @@ async function main(): Promise<void> {
   const before = busy()
   const rows: Row[] = []
   try {
-    // poll and create are one section when both run (one baseline and app for both).
-    const chosen = only ? SECTIONS.filter((s) => s.name === only) : SECTIONS.filter((s) => s.name !== 'create')
+    // poll, create and voice are one section when all run (one baseline and app for all).
+    const chosen = only ? SECTIONS.filter((s) => s.name === only) : SECTIONS.filter((s) => s.name !== 'create' && s.name !== 'voice')
     for (const section of chosen) rows.push(...(await section.run(options)))
   } finally {
     const deleted = await deleteKeys(options.redisUrl, options.prefix)

@@ -13,34 +13,43 @@ export function when(iso: string | undefined): string {
 }
 
 export interface PoolNumber {
-  e164: string; display: string; state: string; weight: number; label?: string; health: string
+  e164: string; carrier: string; display: string; state: string; weight: number; label?: string; health: string
   pending: number; callsToday: number; lastCallAt?: string; allocationsSinceCall: number
 }
 
 export function numbersTable(numbers: PoolNumber[]): string[] {
   return table(
-    ['NUMBER', 'DISPLAY', 'STATE', 'WEIGHT', 'HEALTH', 'PENDING', 'CALLS TODAY', 'SINCE CALL', 'LAST CALL', 'LABEL'],
-    numbers.map((n) => [n.e164, n.display, n.state, n.weight, n.health, n.pending, n.callsToday, n.allocationsSinceCall, when(n.lastCallAt), n.label]),
+    ['NUMBER', 'CARRIER', 'DISPLAY', 'STATE', 'WEIGHT', 'HEALTH', 'PENDING', 'CALLS TODAY', 'SINCE CALL', 'LAST CALL', 'LABEL'],
+    numbers.map((n) => [n.e164, n.carrier, n.display, n.state, n.weight, n.health, n.pending, n.callsToday, n.allocationsSinceCall, when(n.lastCallAt), n.label]),
   )
 }
 
+type Change = { field: string; from: string; to: string }
 export interface SyncReport {
+  carrier?: string
   dryRun: boolean
-  updated: { e164: string; changes: { field: string; from: string; to: string }[] }[]
+  manual?: boolean; toSetByHand?: string[]; target?: Record<string, string>
+  application?: { id: string; changes: Change[] }
+  updated: { e164: string; changes: Change[] }[]
   unchanged: string[]; missingInAccount: string[]; notInPool: string[]; onTrunk: string[]
 }
 
 export function syncLines(r: SyncReport): string[] {
+  if (r.manual) {
+    return [`sync is manual for ${r.carrier}: at the carrier, point ${r.toSetByHand?.join(', ') || '(no pool numbers)'} at`, ...Object.entries(r.target ?? {}).map(([k, v]) => `  ${k}: ${v}`)]
+  }
   const verb = r.dryRun ? 'would update' : 'updated'
-  const lines = r.updated.flatMap((u) => [`${verb} ${u.e164}`, ...u.changes.map((c) => `  ${c.field}: ${c.from || '(none)'} → ${c.to || '(none)'}`)])
+  const changed = (label: string, changes: Change[]) => [`${verb} ${label}`, ...changes.map((c) => `  ${c.field}: ${c.from || '(none)'} → ${c.to || '(none)'}`)]
+  const app = r.application && r.application.changes.length > 0 ? changed(`TeXML application ${r.application.id}`, r.application.changes) : []
+  const lines = [...app, ...r.updated.flatMap((u) => changed(u.e164, u.changes))]
   const list = (label: string, items: string[], hint: string) => (items.length > 0 ? [`${label}: ${items.join(', ')}${hint}`] : [])
   return [
     ...lines,
     ...list('unchanged', r.unchanged, ''),
-    ...list('missing in the Twilio account', r.missingInAccount, ' (calls to these never reach us: buy or port them, or retire them)'),
+    ...list(`missing in the ${r.carrier === 'telnyx' ? 'Telnyx' : 'Twilio'} account`, r.missingInAccount, ' (calls to these never reach us: buy or port them, or retire them)'),
     ...list('on a SIP trunk', r.onTrunk, ' (voice URLs are ignored there: route the trunk by hand)'),
     ...list('in the account, not in the pool', r.notInPool, ' (left alone)'),
-    ...(r.updated.length === 0 && r.dryRun ? ['nothing to change'] : []),
+    ...(lines.length === 0 && r.dryRun ? ['nothing to change'] : []),
   ]
 }
 

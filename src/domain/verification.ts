@@ -4,6 +4,8 @@ import type { ErrorCode } from './errors.js'
 // The memory store applies these functions; the Redis Lua scripts mirror them one for one,
 // and the store contract suite holds both to the same answers.
 
+import type { CallerAttestation } from './carrier.js'
+
 export const STATUSES = ['pending', 'verified', 'confirmed', 'expired', 'cancelled'] as const
 export type VerificationStatus = (typeof STATUSES)[number]
 
@@ -31,6 +33,8 @@ export interface Verification {
   callbackUrl?: string
   /** sha256 of the poll token, hex; the token itself is never stored. */
   pollTokenHash: string
+  /** The verifying call's caller-ID attestation, when its carrier sent one. */
+  callerAttestation?: CallerAttestation
 }
 
 export function isTerminal(status: VerificationStatus): boolean {

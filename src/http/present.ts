@@ -24,5 +24,6 @@ export function presentVerification(v: Verification, now: number): VerificationB
   if (v.confirmedAt !== undefined) body.confirmedAt = iso(v.confirmedAt)!
   if (v.cancelledAt !== undefined) body.cancelledAt = iso(v.cancelledAt)!
   if (v.cancelReason !== undefined) body.cancelReason = v.cancelReason
+  if (v.callerAttestation !== undefined) body.callerAttestation = { ...v.callerAttestation }
   return body
 }

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events'
 import { randomUUID } from 'node:crypto'
+import { DEFAULT_CARRIER, isWrongCarrier } from '../domain/carrier.js'
 import { japanDay, nextJapanMidnight } from '../domain/japan.js'
 import { isAllocatable, isAnsweredCall, isSilentNumber } from '../domain/pool.js'
 import { maskPhoneNumber } from '../domain/phone.js'
@@ -12,11 +13,11 @@ import { openedVerification, pickWeighted, weightIndex, type WeightIndex } from 
 import { createMemoryOutbox } from './outbox.js'
 import { Refusal, refusalError, refusalOf, withChanged } from './refusals.js'
 import { HOUR_MS, HOURLY_HOURS } from './types.js'
+import { CALL_ID_TTL_MS } from './types.js'
 import type {
   AdminSession, AuditEntry, CallResult, CallStatusInput, CreateVerificationInput, DayLock, Hits, MaintenanceWindow, Outcome,
   PoolNumber, PoolNumberPatch, RateCount, RecordCallInput, StatusEvent, Store, StoreOptions,
 } from './types.js'
-import { CALL_SID_TTL_MS } from './types.js'
 
 // The embedded store: one process, no persistence, an injectable clock. Each method runs as
 // one synchronous step (no await inside), which is what makes it atomic here. Customer numbers
@@ -274,30 +275,35 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
     async recordCall(input: RecordCallInput): Promise<CallResult> {
       const now = clock()
       const changed: Verification[] = []
-      if (callSids.has(input.callSid)) return { outcome: 'duplicate', now, changed }
-      callSids.set(input.callSid, now + CALL_SID_TTL_MS)
+      if (!firstSighting(input.carrier, input.callSid, now)) return { outcome: 'duplicate', now, changed }
       const number = pool.get(input.to)
       if (!number || number.state === 'retired') return { outcome: 'unknown-number', now, changed }
+      if (isWrongCarrier(number.carrier, input.carrier)) return { outcome: 'wrong-carrier', now, changed }
       noteCall(number, now)
       const record = heldOn(hashesOf(input.from), input.to)
       if (!record) return { outcome: 'unmatched', now, changed }
+      if (record.status === 'pending' && isInsideWindow(record, now) && input.refusingTenants?.includes(record.tenant)) {
+        return { outcome: 'attestation-refused', now, changed }
+      }
       const t = applyCall(record, now)
+      if (t.ok && t.changed && input.attestation) t.verification.callerAttestation = input.attestation
       commit(record, t.verification, now, changed)
       if (t.ok && t.changed) hourCount(number, now).verified++
       if (t.ok) return { outcome: t.changed ? 'verified' : 'repeat', now, changed }
       return { outcome: t.refusal === 'VERIFICATION_EXPIRED' ? 'expired' : 'unmatched', now, changed }
     },
 
-    async recordWithheldCall(to, callSid) {
+    async recordWithheldCall(to, callSid, carrier) {
       const now = clock()
-      if (callSids.has(callSid)) return
-      callSids.set(callSid, now + CALL_SID_TTL_MS)
+      if (!firstSighting(carrier, callSid, now)) return
       const number = pool.get(to)
-      if (number && number.state !== 'retired') noteCall(number, now)
+      if (number && number.state !== 'retired' && !isWrongCarrier(number.carrier, carrier)) noteCall(number, now)
     },
 
     async recordCallStatus(input: CallStatusInput) {
-      const number = pool.get(input.to)
+      const found = pool.get(input.to)
+      // Another carrier's callback cannot quarantine this number (one leaked secret, one carrier).
+      const number = found && !isWrongCarrier(found.carrier, input.carrier) ? found : undefined
       if (!number) return { answered: isAnsweredCall(input.durationSeconds), number: null }
       const now = clock()
       const key = `${number.e164}\n${japanDay(now)}`
@@ -321,8 +327,9 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
 
     async ensurePoolNumbers(numbers) {
       const now = clock()
-      for (const e164 of numbers) {
-        if (!pool.has(e164)) pool.set(e164, { e164, state: 'active', weight: 1, health: 'ok', addedAt: now, allocationsSinceCall: 0 })
+      for (const entry of numbers) {
+        const { e164, carrier } = typeof entry === 'string' ? { e164: entry, carrier: DEFAULT_CARRIER } : entry
+        if (!pool.has(e164)) pool.set(e164, { e164, carrier, state: 'active', weight: 1, health: 'ok', addedAt: now, allocationsSinceCall: 0 })
       }
       poolChanged()
     },
@@ -331,7 +338,7 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
       return [...pool.values()].sort((a, b) => a.e164.localeCompare(b.e164)).map((n) => numberView(n, now))
     },
     async summarizePool() {
-      return [...pool.values()].sort((a, b) => a.e164.localeCompare(b.e164)).map(({ e164, state, health, weight }) => ({ e164, state, health, weight }))
+      return [...pool.values()].sort((a, b) => a.e164.localeCompare(b.e164)).map(({ e164, carrier, state, health, weight }) => ({ e164, carrier, state, health, weight }))
     },
     async countActiveNumbers() {
       let active = 0
@@ -346,7 +353,7 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
       if (pool.has(input.e164)) throw refusalError(Refusal.NumberExists)
       const now = clock()
       const record: NumberRecord = {
-        e164: input.e164, state: 'active', weight: input.weight ?? 1, health: 'ok', addedAt: now, allocationsSinceCall: 0,
+        e164: input.e164, carrier: input.carrier ?? DEFAULT_CARRIER, state: 'active', weight: input.weight ?? 1, health: 'ok', addedAt: now, allocationsSinceCall: 0,
         ...(input.label !== undefined ? { label: input.label } : {}),
       }
       pool.set(input.e164, record)
@@ -449,6 +456,14 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
     if (isAllocatable(record) && !isAllocatable(after) && ![...pool.values()].some((n) => n !== record && isAllocatable(n))) {
       throw refusalError(Refusal.LastActive)
     }
+  }
+
+  /** The carrier retries a webhook it got no answer to: a call id counts once per carrier. */
+  function firstSighting(carrier: string | undefined, callId: string, now: number): boolean {
+    const key = `${carrier ?? DEFAULT_CARRIER}\n${callId}`
+    if (callSids.has(key)) return false
+    callSids.set(key, now + CALL_ID_TTL_MS)
+    return true
   }
 
   function noteCall(number: NumberRecord, now: number): void {

@@ -1,6 +1,7 @@
 import type { MaintenanceWindow } from '../domain/calendar.js'
 import type { NumberHealth, NumberState } from '../domain/pool.js'
 import type { PhoneHashKeys } from '../domain/phonehash.js'
+import type { CallerAttestation } from '../domain/carrier.js'
 import type { CancelReason, Verification, VerificationStatus } from '../domain/verification.js'
 
 // One Store interface for every store (STYLE.md). Every method that reads and decides is
@@ -58,13 +59,22 @@ export type CallOutcome =
   | 'expired' // the window this call aimed at is over
   | 'unmatched' // a known pool number, but no open verification for this caller
   | 'unknown-number' // To is not a pool number (or a retired one)
-  | 'duplicate' // the carrier posted the same CallSid again
+  | 'duplicate' // the carrier posted the same call id again
+  | 'wrong-carrier' // To is a pool number of another carrier: verifies nothing (CONTRACT "Carriers")
+  | 'attestation-refused' // the caller ID's attestation falls short of the tenant's TENANT_POLICY
 
 export interface RecordCallInput {
+  /** The carrier's call id; remembered per carrier (CALL_ID_TTL_MS). */
   callSid: string
   /** Caller, E.164 (withheld callers never reach the store's matching); hashed to find its match, never kept. */
   from: string
   to: string
+  /** The webhook's carrier (default twilio): a pool number of another carrier verifies nothing. */
+  carrier?: string
+  /** Recorded on the verification it verifies; absent = unknown. */
+  attestation?: CallerAttestation
+  /** Tenants whose TENANT_POLICY this call's attestation does not meet (domain tenantsRefusing). */
+  refusingTenants?: string[]
 }
 
 export interface CallResult {
@@ -78,6 +88,8 @@ export { NUMBER_STATES, type NumberHealth, type NumberState } from '../domain/po
 
 export interface PoolNumber {
   e164: string
+  /** Whose number it is (domain CARRIERS); calls through another carrier's webhook verify nothing. */
+  carrier: string
   state: NumberState
   weight: number
   label?: string
@@ -97,9 +109,10 @@ export interface PoolNumber {
 }
 
 /** A pool number's state and health only: what the health gauge shows, read in one round trip. */
-export type PoolSummary = Pick<PoolNumber, 'e164' | 'state' | 'health' | 'weight'>
+export type PoolSummary = Pick<PoolNumber, 'e164' | 'carrier' | 'state' | 'health' | 'weight'>
 
 export interface PoolNumberPatch {
+  carrier?: string
   state?: NumberState
   weight?: number
   label?: string
@@ -120,6 +133,8 @@ export interface CallStatusInput {
   to: string
   status: string
   durationSeconds: number
+  /** The callback's carrier (default twilio): another carrier's number is left alone. */
+  carrier?: string
 }
 
 export interface DayLock {
@@ -176,12 +191,6 @@ export interface StatusEvent {
   status: VerificationStatus
 }
 
-/**
- * How long a carrier call id is remembered, so a captured signed voice webhook replayed later is
- * a duplicate: longer than R15's 30 days, after which the same customer opens a new window that
- * the replay would otherwise verify. About 100 bytes per call id in Redis (README "Security").
- */
-export const CALL_SID_TTL_MS = 35 * 86_400_000
 
 /** One status change in the outbox: the event, what routes it, nothing personal. */
 export interface OutboxEntry {
@@ -244,22 +253,23 @@ export interface Store {
   expireDue(limit: number): Promise<{ now: number; changed: Verification[] }>
 
   recordCall(input: RecordCallInput): Promise<CallResult>
-  /** R5: a withheld call to a pool number, counted, matching nothing. */
-  recordWithheldCall(to: string, callSid: string): Promise<void>
+  /** R5: a withheld call to a pool number, counted, matching nothing (carrier default twilio). */
+  recordWithheldCall(to: string, callSid: string, carrier?: string): Promise<void>
   /** A call status callback; a call with a duration was answered: that number is quarantined. */
   recordCallStatus(input: CallStatusInput): Promise<{ answered: boolean; number: PoolNumber | null }>
 
   /** Every status change, from any instance sharing this store. Returns the unsubscribe. */
   onStatus(listener: (event: StatusEvent) => void): () => void
 
-  ensurePoolNumbers(numbers: readonly string[]): Promise<void>
+  /** Adds each missing number: `+81…` (twilio) or `{ e164, carrier }`. */
+  ensurePoolNumbers(numbers: readonly (string | { e164: string; carrier: string })[]): Promise<void>
   listNumbers(): Promise<PoolNumber[]>
   /** Every pool number's state and health, sorted by number, in one round trip (the /metrics gauge). */
   summarizePool(): Promise<PoolSummary[]>
   /** How many numbers are active: O(1) (/readyz, the pool sizing warning). */
   countActiveNumbers(): Promise<number>
   getNumber(e164: string): Promise<PoolNumber | null>
-  addNumber(input: { e164: string; weight?: number; label?: string }): Promise<PoolNumber>
+  addNumber(input: { e164: string; carrier?: string; weight?: number; label?: string }): Promise<PoolNumber>
   updateNumber(e164: string, patch: PoolNumberPatch, options?: UpdateNumberOptions): Promise<{ before: PoolNumber; after: PoolNumber }>
   /** The health job's step: marks the number silent if it is 'ok' and was handed out `threshold` times since its last call. */
   markSilent(e164: string, threshold: number): Promise<boolean>
@@ -282,6 +292,9 @@ export interface Store {
   getSession(digest: string): Promise<AdminSession | null>
   deleteSession(digest: string): Promise<void>
 }
+
+/** Call ids are remembered this long: a captured signed request cannot verify a later window (R15: 30 days). */
+export const CALL_ID_TTL_MS = 35 * 86_400_000
 
 export interface StoreOptions {
   lockAfterFailures: number

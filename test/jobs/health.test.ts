@@ -65,15 +65,15 @@ for (const kind of STORE_KINDS) {
       const numbers = (await t.app.inject({ url: '/admin/numbers', headers: bearer(ADMIN_TOKEN) })).json().numbers
       expect(numbers[0]).toMatchObject({ e164: N1, health: 'silent', state: 'active', allocationsSinceCall: 3 })
       const metrics = (await t.app.inject({ url: '/metrics', headers: bearer(ADMIN_TOKEN) })).body
-      expect(metrics).toContain(`callverify_pool_number_health{number="${N1}",health="silent",state="active"} 1`)
-      expect(metrics).toContain(`callverify_pool_number_health{number="${N2}",health="ok",state="draining"} 1`)
+      expect(metrics).toContain(`callverify_pool_number_health{number="${N1}",carrier="twilio",health="silent",state="active"} 1`)
+      expect(metrics).toContain(`callverify_pool_number_health{number="${N2}",carrier="twilio",health="ok",state="draining"} 1`)
     })
 
     it('run — reports a number that answered a call (quarantined by the status webhook) until it is retired', async () => {
       t = await buildTestApp(kind, { env: { HEALTH_INTERVAL_SECONDS: '3600' } })
       await t.store.recordCallStatus({ callSid: 'CA1', to: N2, status: 'completed', durationSeconds: 4 })
       expect(await t.app.poolHealth.run()).toEqual({ silent: [], answered: [N2] })
-      expect((await t.app.inject({ url: '/metrics', headers: bearer(ADMIN_TOKEN) })).body).toContain(`callverify_pool_number_health{number="${N2}",health="answered",state="quarantined"} 1`)
+      expect((await t.app.inject({ url: '/metrics', headers: bearer(ADMIN_TOKEN) })).body).toContain(`callverify_pool_number_health{number="${N2}",carrier="twilio",health="answered",state="quarantined"} 1`)
       await t.store.updateNumber(N2, { state: 'retired' })
       expect((await t.app.poolHealth.run()).answered).toEqual([])
     })

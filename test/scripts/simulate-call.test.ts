@@ -13,7 +13,8 @@ import { buildWebhookApp, getVerification, openVerification } from '../support/t
 
 const run = promisify(execFile)
 const PUBLIC = 'https://callverify.example.com'
-const DELAY = 300
+// Long enough that "at once" is clearly below it on a loaded machine.
+const DELAY = 1000
 
 async function simulate(url: string, args: string[], env: Record<string, string> = {}) {
   try {
@@ -43,8 +44,8 @@ for (const kind of STORE_KINDS) {
     let url: string
     afterEach(async () => t?.close())
 
-    async function start(): Promise<string> {
-      t = await buildWebhookApp(kind, { RING_DELAY_MS: String(DELAY), PUBLIC_BASE_URL: PUBLIC, POOL_NUMBERS: '+81120000001' })
+    async function start(carrier = 'twilio'): Promise<string> {
+      t = await buildWebhookApp(kind, { RING_DELAY_MS: String(DELAY), PUBLIC_BASE_URL: PUBLIC, POOL_NUMBERS: `+81120000001@${carrier}` })
       await t.app.listen({ port: 0, host: '127.0.0.1' })
       url = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`
       return openVerification(t, '09012345678', '+81120000001')
@@ -72,6 +73,19 @@ for (const kind of STORE_KINDS) {
       expect(forged.stdout).toContain('403 application/json')
       expect(forged.stdout).toContain('INVALID_SIGNATURE')
       expect(await getVerification(t, id)).toMatchObject({ status: 'pending', calls: 0 })
+    })
+
+    it('simulate-call --carrier — posts each carrier\'s own dialect, signed as that carrier signs: plivo verifies, bandwidth withheld rejects at once', async () => {
+      const id = await start('plivo')
+      const plivo = await simulate(url, ['--carrier', 'plivo', '--from', '09012345678', '--to', '+81120000001'])
+      expect(plivo.code, plivo.stdout).toBe(0)
+      expect(plivo.stdout).toMatch(/^POST http:\/\/127\.0\.0\.1:\d+\/webhooks\/plivo\/voice \(voice-matched, [0-9a-f-]{36}\)$/m)
+      expect(plivo.stdout).toContain('<Hangup reason="busy"/>')
+      expect(await getVerification(t, id)).toMatchObject({ status: 'verified', calls: 1 })
+      const bandwidth = await simulate(url, ['--carrier', 'bandwidth', '--to', '+81120000001', '--withheld'])
+      expect(bandwidth.stdout).toContain('/webhooks/bandwidth/voice (voice-withheld-anonymous,')
+      expect(Number(/in (\d+) ms/.exec(bandwidth.stdout)?.[1])).toBeLessThan(DELAY)
+      expect(bandwidth.stdout).toContain('<Hangup/>')
     })
 
     it('simulate-call — --fixture posts another fixture to its own URL; bad arguments print the usage', async () => {

@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '../../src/config.js'
 import { createMemoryStore } from '../../src/store/memory.js'
 import { createRedisStore } from '../../src/store/redis/index.js'
-import { CALL_SID_TTL_MS } from '../../src/store/types.js'
+import { CALL_ID_TTL_MS } from '../../src/store/types.js'
 import { TEST_PHONE_HASH } from '../support/app.js'
 import { PRODUCTION_ENV } from '../support/production.js'
 import { deleteKeys, redisUrl, testPrefix } from '../support/redis.js'
@@ -54,7 +54,7 @@ describe('call id memory (issue 14 item 3)', () => {
         // README "Security" sizes the memory of call ids by this: the key's name plus ~55 bytes.
         expect(Number(await redis.memory('USAGE', keys[0]!)) - keys[0]!.length).toBeLessThanOrEqual(64)
       }
-      expect(CALL_SID_TTL_MS).toBeGreaterThanOrEqual(35 * DAY_MS)
+      expect(CALL_ID_TTL_MS).toBeGreaterThanOrEqual(35 * DAY_MS)
     })
   })
 

@@ -277,6 +277,55 @@ export function storeContract(name: string, factory: StoreFactory): void {
         expect((await store.getNumber(v.verificationNumber))!.callsToday).toBe(1)
       })
 
+      it('recordCall — a call id counts once per carrier: the same id through another carrier is another call', async () => {
+        const { store } = await harness()
+        await store.updateNumber(N1, { carrier: 'telnyx' })
+        await onlyActive(store, N1)
+        const v = await create(store)
+        const sid = callSid()
+        expect((await store.recordCall({ callSid: sid, from: CALLER, to: N1, carrier: 'telnyx' })).outcome).toBe('verified')
+        expect((await store.recordCall({ callSid: sid, from: CALLER, to: N1, carrier: 'telnyx' })).outcome).toBe('duplicate')
+        // Twilio's own retry of an id it never sent for this number: a new call, of the wrong carrier.
+        expect((await store.recordCall({ callSid: sid, from: CALLER, to: N1, carrier: 'twilio' })).outcome).toBe('wrong-carrier')
+        expect((await get(store, v.id)).calls).toBe(1)
+      })
+
+      it('recordCall — through another carrier than the number\'s own: wrong-carrier, verifies and counts nothing; nor can its status callback quarantine', async () => {
+        const { store } = await harness()
+        await store.updateNumber(N1, { carrier: 'plivo' })
+        await onlyActive(store, N1)
+        const v = await create(store)
+        const call = await store.recordCall({ callSid: callSid(), from: CALLER, to: N1 })
+        expect(call).toMatchObject({ outcome: 'wrong-carrier', changed: [] })
+        await store.recordWithheldCall(N1, callSid(), 'bandwidth')
+        expect(await get(store, v.id)).toMatchObject({ status: 'pending', calls: 0 })
+        expect((await store.getNumber(N1))!.callsToday).toBe(0)
+        await store.recordCallStatus({ callSid: callSid(), to: N1, status: 'completed', durationSeconds: 5, carrier: 'twilio' })
+        expect(await store.getNumber(N1)).toMatchObject({ state: 'active', health: 'ok', carrier: 'plivo' })
+        expect((await store.recordCall({ callSid: callSid(), from: CALLER, to: N1, carrier: 'plivo' })).outcome).toBe('verified')
+      })
+
+      it('recordCall — the attestation is kept on the verification it verifies; a refusing tenant is not verified', async () => {
+        const { store } = await harness()
+        const v = await create(store)
+        const refused = await store.recordCall({ callSid: callSid(), from: CALLER, to: v.verificationNumber, attestation: { result: 'failed' }, refusingTenants: ['bank-z', 'bank-a'] })
+        expect(refused).toMatchObject({ outcome: 'attestation-refused', changed: [] })
+        expect(await get(store, v.id)).toMatchObject({ status: 'pending', calls: 0 })
+        const call = await store.recordCall({ callSid: callSid(), from: CALLER, to: v.verificationNumber, attestation: { result: 'passed', level: 'B' }, refusingTenants: ['bank-b'] })
+        expect(call.outcome).toBe('verified')
+        expect(call.changed[0]?.callerAttestation).toEqual({ result: 'passed', level: 'B' })
+        expect((await get(store, v.id)).callerAttestation).toEqual({ result: 'passed', level: 'B' })
+        // A later call's attestation does not rewrite the one that verified.
+        await store.recordCall({ callSid: callSid(), from: CALLER, to: v.verificationNumber, attestation: { result: 'failed' } })
+        expect((await get(store, v.id)).callerAttestation).toEqual({ result: 'passed', level: 'B' })
+      })
+
+      it('recordCall — without an attestation the verification has none (unknown, never failed)', async () => {
+        const { store } = await harness()
+        const v = await verified(store)
+        expect(v.callerAttestation).toBeUndefined()
+      })
+
       it('recordCall — another caller is unmatched and verifies nothing', async () => {
         const { store } = await harness()
         const v = await create(store)
@@ -774,9 +823,9 @@ export function storeContract(name: string, factory: StoreFactory): void {
         await store.updateNumber(N2, { state: 'quarantined', health: 'answered' })
         await store.updateNumber(N3, { state: 'draining' })
         expect(await store.summarizePool()).toEqual([
-          { e164: N1, state: 'active', health: 'ok', weight: 3 },
-          { e164: N2, state: 'quarantined', health: 'answered', weight: 1 },
-          { e164: N3, state: 'draining', health: 'ok', weight: 1 },
+          { e164: N1, carrier: 'twilio', state: 'active', health: 'ok', weight: 3 },
+          { e164: N2, carrier: 'twilio', state: 'quarantined', health: 'answered', weight: 1 },
+          { e164: N3, carrier: 'twilio', state: 'draining', health: 'ok', weight: 1 },
         ])
         expect(await store.countActiveNumbers()).toBe(1)
         await store.addNumber({ e164: '+81120000004' })

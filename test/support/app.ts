@@ -53,7 +53,7 @@ export async function buildTestApp(kind: StoreKind, options: TestAppOptions = {}
   const store = kind === 'memory'
     ? createMemoryStore({ ...common, clock: () => clock.now })
     : await createRedisStore({ ...common, url: config.redis, keyPrefix })
-  await store.ensurePoolNumbers(config.poolNumbers)
+  await store.ensurePoolNumbers(config.pool)
   const app = await buildApp({
     config,
     store,

@@ -40,9 +40,14 @@ export interface StatusParams extends Omit<VoiceParams, 'callStatus' | 'errorCod
   sipResponseCode?: string
 }
 
+/** How a dialect of Twilio's form (Twilio, SignalWire cXML, Telnyx TeXML) spells its ids. */
+export interface IdShapes {
+  callSid: RegExp
+  accountSid: RegExp
+}
+
 // Twilio's SIDs are two letters and 32 hex digits (Twilio docs, "What is a SID?").
-const CALL_SID = /^CA[0-9a-f]{32}$/i
-const ACCOUNT_SID = /^AC[0-9a-f]{32}$/i
+export const TWILIO_IDS: IdShapes = { callSid: /^CA[0-9a-f]{32}$/i, accountSid: /^AC[0-9a-f]{32}$/i }
 // Caller IDs and numbers are short; a longer value is not Twilio talking.
 const MAX_FIELD = 256
 
@@ -64,14 +69,14 @@ function optional(form: Form, name: string): string | undefined {
   return value === null || value === '' ? undefined : value
 }
 
-function parseCommon(form: Form): Omit<VoiceParams, 'errorCode' | 'errorUrl'> | null {
+function parseCommon(form: Form, ids: IdShapes): Omit<VoiceParams, 'errorCode' | 'errorUrl'> | null {
   const names = ['CallSid', 'AccountSid', 'From', 'To', 'CallStatus', 'Direction', 'ApiVersion', 'Caller', 'Called']
   const values = names.map((name) => field(form, name))
   if (values.includes(null)) return null
   const [callSid, accountSid = '', from = '', to, callStatus = '', direction = '', apiVersion = '', caller, called] =
     values as (string | undefined)[]
-  if (!callSid || !CALL_SID.test(callSid) || !to) return null
-  if (accountSid !== '' && !ACCOUNT_SID.test(accountSid)) return null
+  if (!callSid || !ids.callSid.test(callSid) || !to) return null
+  if (accountSid !== '' && !ids.accountSid.test(accountSid)) return null
   const params: Omit<VoiceParams, 'errorCode' | 'errorUrl'> = {
     callSid,
     accountSid,
@@ -95,9 +100,9 @@ function parseCommon(form: Form): Omit<VoiceParams, 'errorCode' | 'errorUrl'> | 
 }
 
 /** The voice (and fallback) webhook body, or null when it cannot be a Twilio request. */
-export function parseVoiceParams(body: unknown): VoiceParams | null {
+export function parseVoiceParams(body: unknown, ids: IdShapes = TWILIO_IDS): VoiceParams | null {
   const form = asForm(body)
-  const common = form && parseCommon(form)
+  const common = form && parseCommon(form, ids)
   if (!form || !common) return null
   const params: VoiceParams = common
   const errorCode = optional(form, 'ErrorCode')
@@ -112,9 +117,9 @@ function isCallStatus(value: string): value is CallStatus {
 }
 
 /** The status callback body, or null when it cannot be a Twilio request. */
-export function parseStatusParams(body: unknown): StatusParams | null {
+export function parseStatusParams(body: unknown, ids: IdShapes = TWILIO_IDS): StatusParams | null {
   const form = asForm(body)
-  const common = form && parseCommon(form)
+  const common = form && parseCommon(form, ids)
   if (!form || !common || !isCallStatus(common.callStatus)) return null
   const rawDuration = field(form, 'CallDuration')
   if (rawDuration === null || (rawDuration !== undefined && rawDuration !== '' && !/^\d{1,7}$/.test(rawDuration))) {

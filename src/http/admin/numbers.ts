@@ -7,13 +7,13 @@ import { BearerAuth, errorResponses } from '../schemas/common.js'
 import { AddNumberBody, E164Params, ForceQuery, HourlyList, HourlyQuery, NumberList, PatchNumberBody, PoolNumberBody } from '../schemas/admin.js'
 import { audit } from './auth.js'
 
-// The pool (CONTRACT.md "/admin"): list, add, and change a number's state, weight or label.
+// The pool (CONTRACT.md "/admin"): list, add, and change a number's state, weight, label or carrier.
 
 const iso = (ms: number) => new Date(ms).toISOString()
 
 export function presentNumber(n: PoolNumber): PoolNumberBody {
   return {
-    e164: n.e164, display: presentVerificationNumber(n.e164).display, state: n.state, weight: n.weight,
+    e164: n.e164, carrier: n.carrier as PoolNumberBody['carrier'], display: presentVerificationNumber(n.e164).display, state: n.state, weight: n.weight,
     ...(n.label !== undefined ? { label: n.label } : {}),
     health: n.health, pending: n.pending, callsToday: n.callsToday,
     ...(n.lastCallAt !== undefined ? { lastCallAt: iso(n.lastCallAt) } : {}),
@@ -24,8 +24,8 @@ export function presentNumber(n: PoolNumber): PoolNumberBody {
 }
 
 /** What the audit log keeps of a number: the settings an operator changes, not its counters. */
-export function numberSettings(n: PoolNumber): Pick<PoolNumber, 'state' | 'weight' | 'label' | 'health'> {
-  return { state: n.state, weight: n.weight, ...(n.label !== undefined ? { label: n.label } : {}), health: n.health }
+export function numberSettings(n: PoolNumber): Pick<PoolNumber, 'carrier' | 'state' | 'weight' | 'label' | 'health'> {
+  return { carrier: n.carrier, state: n.state, weight: n.weight, ...(n.label !== undefined ? { label: n.label } : {}), health: n.health }
 }
 
 /**
@@ -69,8 +69,8 @@ export default async function numberRoutes(fastify: FastifyInstance): Promise<vo
     },
   }, async (request, reply) => {
     const e164 = poolNumberOf(request.body.e164, 'e164')
-    const { weight, label } = request.body
-    const added = await store.addNumber({ e164, ...(weight !== undefined ? { weight } : {}), ...(label ? { label } : {}) })
+    const { weight, label, carrier } = request.body
+    const added = await store.addNumber({ e164, ...(carrier ? { carrier } : {}), ...(weight !== undefined ? { weight } : {}), ...(label ? { label } : {}) })
     await audit(request, 'numbers.add', e164, undefined, numberSettings(added))
     return reply.code(201).send(presentNumber(added))
   })
@@ -78,7 +78,7 @@ export default async function numberRoutes(fastify: FastifyInstance): Promise<vo
   app.patch('/numbers/:e164', {
     schema: {
       tags: ['admin'], security: BearerAuth,
-      summary: 'Change state, weight or label. Leaving no number to allocate, or reviving a retired one, needs ?force=true',
+      summary: 'Change state, weight, label or carrier. Leaving no number to allocate, or reviving a retired one, needs ?force=true',
       params: E164Params, querystring: ForceQuery, body: PatchNumberBody,
       response: { 200: PoolNumberBody, ...errorResponses(400, 401, 403, 404, 409, 503) },
     },

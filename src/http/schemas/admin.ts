@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox'
+import { CARRIERS } from '../../domain/carrier.js'
 import { NUMBER_HEALTHS, NUMBER_STATES } from '../../domain/pool.js'
 
 // Schemas of the pool, lock and audit routes (CONTRACT.md "/admin"); maintenance has its own.
@@ -20,8 +21,13 @@ export const E164Params = Type.Object({
 })
 export type E164Params = Static<typeof E164Params>
 
+const Carrier = Type.Union(CARRIERS.map((c) => Type.Literal(c)), {
+  description: 'Whose number it is: calls through another carrier\'s webhook verify nothing (CONTRACT "Carriers"); default twilio',
+})
+
 export const PoolNumberBody = Type.Object({
   e164: Type.String(),
+  carrier: Carrier,
   display: Type.String({ description: 'As a customer sees it, e.g. 0120-000-001' }),
   state: State,
   weight: Type.Integer(),
@@ -40,13 +46,13 @@ export type PoolNumberBody = Static<typeof PoolNumberBody>
 export const NumberList = Type.Object({ numbers: Type.Array(PoolNumberBody) })
 
 export const AddNumberBody = Type.Object(
-  { e164: Type.String({ minLength: 1, maxLength: 20, description: 'E.164, e.g. +81120000004' }), weight: Type.Optional(Weight), label: Type.Optional(Label) },
+  { e164: Type.String({ minLength: 1, maxLength: 20, description: 'E.164, e.g. +81120000004' }), carrier: Type.Optional(Carrier), weight: Type.Optional(Weight), label: Type.Optional(Label) },
   { additionalProperties: false },
 )
 export type AddNumberBody = Static<typeof AddNumberBody>
 
 export const PatchNumberBody = Type.Object(
-  { state: Type.Optional(State), weight: Type.Optional(Weight), label: Type.Optional(Label) },
+  { state: Type.Optional(State), weight: Type.Optional(Weight), label: Type.Optional(Label), carrier: Type.Optional(Carrier) },
   { additionalProperties: false, minProperties: 1 },
 )
 export type PatchNumberBody = Static<typeof PatchNumberBody>
@@ -57,16 +63,24 @@ export const ForceQuery = Type.Object({
 
 export const SyncQuery = Type.Object({
   dryRun: Type.Optional(Type.Boolean({ description: 'Report what would change; change nothing' })),
+  carrier: Type.Optional(Type.Union(CARRIERS.map((c) => Type.Literal(c)), { description: 'Whose pool numbers to sync; default twilio' })),
 })
 
+const Change = Type.Object({ field: Type.String(), from: Type.String(), to: Type.String() })
+
 export const SyncReport = Type.Object({
+  carrier: Type.String(),
   dryRun: Type.Boolean(),
+  manual: Type.Optional(Type.Boolean({ description: 'This carrier has no sync here: set target on each of toSetByHand at the carrier' })),
+  toSetByHand: Type.Optional(Type.Array(Type.String())),
+  target: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'The webhook URLs the carrier must call: voice, status, fallback' })),
+  application: Type.Optional(Type.Object({ id: Type.String(), changes: Type.Array(Change) }, { description: "Telnyx: the TeXML application's voice, fallback and status URLs, (or, dry, would be) pointed at this service" })),
   updated: Type.Array(Type.Object({
     e164: Type.String(),
-    changes: Type.Array(Type.Object({ field: Type.String(), from: Type.String(), to: Type.String() })),
-  }), { description: 'Pool numbers whose voice URL, fallback URL or status callback were (or, dry, would be) pointed at this service' }),
+    changes: Type.Array(Change),
+  }), { description: 'Pool numbers whose voice URL, fallback URL or status callback (Telnyx: connection) were (or, dry, would be) pointed at this service' }),
   unchanged: Type.Array(Type.String()),
-  missingInAccount: Type.Array(Type.String(), { description: 'Pool numbers the Twilio account does not have: calls to them never reach us' }),
+  missingInAccount: Type.Array(Type.String(), { description: 'Pool numbers the carrier account does not have: calls to them never reach us' }),
   notInPool: Type.Array(Type.String(), { description: 'Account numbers outside the pool: left alone' }),
   onTrunk: Type.Array(Type.String(), { description: 'Pool numbers routed to a SIP trunk, where voice URLs are ignored: fix by hand' }),
 })

@@ -42,6 +42,13 @@ export const VerificationBody = Type.Object(
     confirmedAt: Type.Optional(Iso),
     cancelledAt: Type.Optional(Iso),
     cancelReason: Type.Optional(Type.Union([Type.Literal('customer'), Type.Literal('backend'), Type.Literal('superseded')])),
+    callerAttestation: Type.Optional(Type.Object(
+      {
+        result: Type.Union([Type.Literal('passed'), Type.Literal('failed')]),
+        level: Type.Optional(Type.Union([Type.Literal('A'), Type.Literal('B'), Type.Literal('C')])),
+      },
+      { description: "The verifying call's SHAKEN/STIR caller-ID attestation, when its carrier sent one; absent means unknown (usual in Japan today), never failed" },
+    )),
     message: Type.Object({ ja: Type.String(), en: Type.String() }),
     pollToken: Type.Optional(Type.String({ description: 'Only in the create answer: the frontend credential' })),
   },

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events'
 import { randomUUID } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import type { RedisTarget } from '../../config.js'
+import { DEFAULT_CARRIER, decodeAttestation, encodeAttestation } from '../../domain/carrier.js'
 import { JAPAN_OFFSET_MS, japanDayNumber } from '../../domain/japan.js'
 import { maskPhoneNumber } from '../../domain/phone.js'
 import { hashedPhone } from '../../domain/phonehash.js'
@@ -14,7 +15,7 @@ import type {
   AdminSession, AuditEntry, CallOutcome, CreateVerificationInput, DayLock, MaintenanceWindow, NumberHealth, NumberState,
   Outcome, PoolNumber, PoolSummary, RateCount, StatusEvent, Store, StoreOptions,
 } from '../types.js'
-import { CALL_SID_TTL_MS } from '../types.js'
+import { CALL_ID_TTL_MS } from '../types.js'
 import { toStoreError } from '../failure.js'
 import { createRedisOutbox, DEFAULT_OUTBOX_MAX_LENGTH } from './outbox.js'
 import { coalesceWrites, openRedis, STORE_CONNECTION_OPTIONS, waitReady } from './connection.js'
@@ -32,6 +33,11 @@ export interface RedisStoreOptions extends StoreOptions {
 }
 
 type Hash = Record<string, string | number>
+
+/** A call id counts once per carrier: two carriers' ids may collide, a retry of one may not. */
+const sidKey = (carrier: string | undefined, callId: string): string => `sid:${carrier ?? DEFAULT_CARRIER}:${callId}`
+/** ',a,b,' so a script can find ',tenant,' with string.find (tenant names hold no comma: config.ts). */
+const tenantList = (tenants: string[] | undefined): string => (tenants && tenants.length > 0 ? `,${tenants.join(',')},` : '')
 interface ScriptReply { r: number; now: number; v: Hash; changed: Hash[] | Record<string, never> }
 
 /**
@@ -76,13 +82,15 @@ function toVerification(h: Hash): Verification {
   if (h.cancelReason) v.cancelReason = h.cancelReason as CancelReason
   if (h.reference !== undefined) v.reference = String(h.reference)
   if (h.callbackUrl !== undefined) v.callbackUrl = String(h.callbackUrl)
+  const attestation = decodeAttestation(h.attest === undefined ? undefined : String(h.attest))
+  if (attestation) v.callerAttestation = attestation
   return v
 }
 
 /** readVerification-n.lua's fields, in the order of its reply: what a client chose comes last. */
 export const READ_FIELDS = [
   'id', 'tenant', 'phone', 'mask', 'to', 'status', 'createdAt', 'expiresAt', 'calls', 'tokenHash',
-  'verifiedAt', 'confirmedAt', 'cancelledAt', 'cancelReason', 'callbackUrl', 'reference',
+  'verifiedAt', 'confirmedAt', 'cancelledAt', 'cancelReason', 'attest', 'callbackUrl', 'reference',
 ] as const
 const SEPARATOR = '\x1f'
 
@@ -118,6 +126,7 @@ const changedOf = (reply: ScriptReply): Verification[] => (Array.isArray(reply.c
 function toNumberRecord(h: Hash): Omit<PoolNumber, 'pending' | 'callsToday' | 'outcomesToday'> {
   return {
     e164: String(h.e164),
+    carrier: h.carrier === undefined ? DEFAULT_CARRIER : String(h.carrier),
     state: h.state as NumberState,
     weight: Number(h.weight),
     health: (h.health as NumberHealth) ?? 'ok',
@@ -290,15 +299,18 @@ function createStoreOn(redis: Redis, options: RedisStoreOptions, events: EventEm
     async recordCall(input) {
       const { hash, previousHash } = hashedPhone(options.phoneHash, input.from)
       const reply = await script(() =>
-        redis.recordCall(`sid:${input.callSid}`, `caller:${hash}`, `pool:n:${input.to}`, ...common, input.to, CALL_SID_TTL_MS, previousHash ?? ''),
+        redis.recordCall(
+          sidKey(input.carrier, input.callSid), `caller:${hash}`, `pool:n:${input.to}`, ...common, input.to, CALL_ID_TTL_MS, previousHash ?? '',
+          input.carrier ?? DEFAULT_CARRIER, encodeAttestation(input.attestation), tenantList(input.refusingTenants),
+        ),
       )
       return { outcome: reply.v.outcome as CallOutcome, now: reply.now, changed: changedOf(reply) }
     },
-    async recordWithheldCall(to, callSid) {
-      await call(() => redis.recordWithheldCall(`sid:${callSid}`, `pool:n:${to}`, ...common, to, CALL_SID_TTL_MS))
+    async recordWithheldCall(to, callSid, carrier) {
+      await call(() => redis.recordWithheldCall(sidKey(carrier, callSid), `pool:n:${to}`, ...common, to, CALL_ID_TTL_MS, carrier ?? DEFAULT_CARRIER))
     },
     async recordCallStatus(input) {
-      const answered = await call(() => redis.recordCallStatus(`pool:n:${input.to}`, 'pool:active', input.durationSeconds, input.status, options.keyPrefix, JAPAN_OFFSET_MS))
+      const answered = await call(() => redis.recordCallStatus(`pool:n:${input.to}`, 'pool:active', input.durationSeconds, input.status, options.keyPrefix, JAPAN_OFFSET_MS, input.carrier ?? DEFAULT_CARRIER))
       const h = answered === Refusal.NumberUnknown ? null : await call(() => redis.hgetall(`pool:n:${input.to}`))
       return { answered: isAnsweredCall(input.durationSeconds), number: h ? await numberView(h, await now()) : null }
     },
@@ -309,8 +321,9 @@ function createStoreOn(redis: Redis, options: RedisStoreOptions, events: EventEm
     },
 
     async ensurePoolNumbers(numbers) {
-      for (const e164 of numbers) {
-        await call(() => redis.addNumber(`pool:n:${e164}`, 'pool:all', 'pool:active', e164, 1, ''))
+      for (const entry of numbers) {
+        const { e164, carrier } = typeof entry === 'string' ? { e164: entry, carrier: DEFAULT_CARRIER } : entry
+        await call(() => redis.addNumber(`pool:n:${e164}`, 'pool:all', 'pool:active', e164, 1, '', carrier))
       }
     },
     async listNumbers() {
@@ -326,8 +339,8 @@ function createStoreOn(redis: Redis, options: RedisStoreOptions, events: EventEm
     async summarizePool() {
       const flat = await call(() => redis.summarizePool('pool:all', options.keyPrefix))
       const numbers: PoolSummary[] = []
-      for (let i = 0; i < flat.length; i += 4) {
-        numbers.push({ e164: flat[i]!, state: flat[i + 1] as NumberState, health: flat[i + 2] as NumberHealth, weight: Number(flat[i + 3]) })
+      for (let i = 0; i < flat.length; i += 5) {
+        numbers.push({ e164: flat[i]!, state: flat[i + 1] as NumberState, health: flat[i + 2] as NumberHealth, weight: Number(flat[i + 3]), carrier: flat[i + 4]! })
       }
       return numbers
     },
@@ -339,14 +352,14 @@ function createStoreOn(redis: Redis, options: RedisStoreOptions, events: EventEm
       return h.e164 ? numberView(h, await now()) : null
     },
     async addNumber(input) {
-      const reply = await call(() => redis.addNumber(`pool:n:${input.e164}`, 'pool:all', 'pool:active', input.e164, input.weight ?? 1, input.label ?? ''))
+      const reply = await call(() => redis.addNumber(`pool:n:${input.e164}`, 'pool:all', 'pool:active', input.e164, input.weight ?? 1, input.label ?? '', input.carrier ?? DEFAULT_CARRIER))
       if (reply === Refusal.NumberExists) throw refusalError(Refusal.NumberExists)
       return numberView(JSON.parse(String(reply)) as Hash, await now())
     },
     async updateNumber(e164, patch, options = {}) {
       const label = patch.label === undefined ? '' : patch.label === '' ? '\0' : patch.label
       const reply = await call(() =>
-        redis.updateNumber(`pool:n:${e164}`, 'pool:active', patch.state ?? '', patch.weight ?? '', label, patch.health ?? '', options.guard ? '1' : ''),
+        redis.updateNumber(`pool:n:${e164}`, 'pool:active', patch.state ?? '', patch.weight ?? '', label, patch.health ?? '', options.guard ? '1' : '', patch.carrier ?? ''),
       )
       if (typeof reply === 'number') throw refusalError(reply as Refusal)
       const { before, after } = JSON.parse(String(reply)) as { before: Hash; after: Hash }

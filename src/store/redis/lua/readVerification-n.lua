@@ -18,7 +18,7 @@
 -- The order store/redis/index.ts READ_FIELDS parses (test/store/scripts.test.ts keeps them one).
 local FIELDS = {
   'id', 'tenant', 'phone', 'mask', 'to', 'status', 'createdAt', 'expiresAt', 'calls', 'tokenHash',
-  'verifiedAt', 'confirmedAt', 'cancelledAt', 'cancelReason', 'callbackUrl', 'reference',
+  'verifiedAt', 'confirmedAt', 'cancelledAt', 'cancelReason', 'attest', 'callbackUrl', 'reference',
 }
 local STATUS, EXPIRES_AT = 6, 8
 

@@ -6,12 +6,13 @@
   KEYS[1] pool:n:{to}   KEYS[2] pool:active
   ARGV[1] duration in seconds   ARGV[2] the call's status (busy, no-answer, failed, completed…)
   ARGV[3] key prefix, for the derived outcomes:{to}:{day} hash   ARGV[4] Japan's UTC offset in ms
-  Output: 1 answered, 0 not answered, -9 not a pool number
+  ARGV[5] the callback's carrier: another carrier's callback cannot quarantine this number
+  Output: 1 answered, 0 not answered, -9 not a pool number (or another carrier's)
 ]]
 -- For its clock and Japan day only (now_ms, japan_day): its ARGV are its own, not context()'s.
 --- @include "verification"
 --- @include "pool"
-if redis.call('EXISTS', KEYS[1]) == 0 then return -9 end
+if redis.call('EXISTS', KEYS[1]) == 0 or wrong_carrier(KEYS[1], ARGV[5]) then return -9 end
 local now = now_ms()
 local e164 = redis.call('HGET', KEYS[1], 'e164')
 local offset = tonumber(ARGV[4])

@@ -1,9 +1,10 @@
 --[[
-  Changes a pool number's state, weight, label or health, keeping allocation's view in step.
+  Changes a pool number's state, weight, label, health or carrier, keeping allocation's view in step.
   KEYS[1] pool:n:{e164}   KEYS[2] pool:active
   ARGV[1] state   ARGV[2] weight   ARGV[3] label   ARGV[4] health   (each '' = unchanged;
   a label of a single NUL byte clears it)
   ARGV[5] '1' = guard: refuse leaving no active number with weight > 0, or leaving 'retired'
+  ARGV[6] carrier ('' = unchanged)
   Output: JSON {before, after} of the number's hash; -9 when it is not in the pool; -10 when
   the guard keeps the last allocatable number; -11 when it keeps a retired one retired
 ]]
@@ -15,9 +16,10 @@ for i = 1, #flat, 2 do
   before[flat[i]] = flat[i + 1]
   after[flat[i]] = flat[i + 1]
 end
-local fields = { 'state', 'weight', 'label', 'health' }
+local fields = { 'state', 'weight', 'label', 'health', 'carrier' }
+local argv = { ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[6] }
 for i, field in ipairs(fields) do
-  if ARGV[i] ~= '' then after[field] = ARGV[i] end
+  if argv[i] ~= '' then after[field] = argv[i] end
 end
 -- The guard reads pool:active in the same step as the write: two operators draining the last
 -- two numbers at once cannot both pass it.

@@ -1,4 +1,11 @@
--- Pool number hash fields: e164 state weight label health addedAt lastCallAt allocationsSinceCall.
+-- Pool number hash fields: e164 carrier state weight label health addedAt lastCallAt allocationsSinceCall.
+
+-- domain/carrier.ts isWrongCarrier: a number verifies only through its own carrier (absent = twilio).
+local function wrong_carrier(nkey, carrier)
+  local own = redis.call('HGET', nkey, 'carrier')
+  if not own or own == '' then own = 'twilio' end
+  return own ~= carrier
+end
 
 local HOUR_MS = 3600000
 -- The console's 24-hour chart reads hourly:{to}:{hour}; a day and an hour later it is gone (types.ts HOURLY_HOURS).

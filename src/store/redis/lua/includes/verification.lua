@@ -4,10 +4,10 @@
 --   ARGV[2] LOCK_AFTER_FAILURES   ARGV[3] Japan's UTC offset in ms   ARGV[4] retention in ms
 --   ARGV[5] the outbox's cap (OUTBOX_MAX_LENGTH)
 -- Verification hash fields: id tenant phone mask to status createdAt expiresAt verifiedAt
--- confirmedAt cancelledAt cancelReason calls tokenHash reference callbackUrl (times in ms), and
--- phone2 while a key rotation runs (only the scripts read it). phone is HMAC-SHA256(PHONE_HASH_KEY,
--- E.164), never the number (domain/phonehash.ts); phone2 the same under PHONE_HASH_PREVIOUS_KEY;
--- mask the R1 form for display.
+-- confirmedAt cancelledAt cancelReason calls tokenHash reference callbackUrl attest (times in ms;
+-- attest: the verifying call's caller attestation), and phone2 while a key rotation runs (only
+-- the scripts read it). phone is HMAC-SHA256(PHONE_HASH_KEY, E.164), never the number
+-- (domain/phonehash.ts); phone2 the same under PHONE_HASH_PREVIOUS_KEY; mask the R1 form for display.
 
 local DAY_MS = 86400000
 

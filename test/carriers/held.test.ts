@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { HeldCalls } from '../../../src/carriers/twilio/held.js'
+import { HeldCalls } from '../../src/carriers/held.js'
 
 function gauge() {
   let value = 0
