@@ -5,7 +5,6 @@ import { ATTESTATION_REQUIREMENTS, splitPoolEntry, type AttestationRequirement, 
 import { normalizePoolNumber } from './domain/phone.js'
 import { retrySpan } from './domain/retry.js'
 import { parsePhoneHashKey, type PhoneHashKeys } from './domain/phonehash.js'
-import { telnyxPublicKey } from './carriers/telnyx/signature.js'
 
 // Environment → typed config, parsed once (CONTRACT.md "Configuration"). Dev defaults make
 // `npm start` work with nothing else running; NODE_ENV=production refuses them by name.
@@ -316,7 +315,7 @@ export function loadConfig(env: Env = process.env): Config {
     // The demo's own tenant, with a key nobody else holds: it never spends a bank's key or limits.
     config.apiKeys.push({ tenant: DEMO_TENANT, key: randomBytes(32).toString('base64url') })
   }
-  if (config.telnyx.publicKey && !telnyxPublicKey(config.telnyx.publicKey)) problems.push('TELNYX_PUBLIC_KEY must be the base64 of a 32-byte Ed25519 public key (Mission Control, "Public key")')
+  if (config.telnyx.publicKey && !isEd25519PublicKey(config.telnyx.publicKey)) problems.push('TELNYX_PUBLIC_KEY must be the base64 of a 32-byte Ed25519 public key (Mission Control, "Public key")')
   if (production) problems.push(...productionProblems(env, config))
   if (problems.length > 0) throw new ConfigError(problems)
   return config
@@ -471,4 +470,10 @@ function callbackConfig(env: Env, production: boolean, problems: string[]): Conf
     problems.push(`CALLBACK_ATTEMPTS/CALLBACK_BACKOFF_MS/CALLBACK_BACKOFF_CAP_MS retry for ${Math.round(retrySpanMs(callbacks) / 1000)} s; production retries for at least an hour`)
   }
   return callbacks
+}
+
+/** TELNYX_PUBLIC_KEY's shape: the canonical base64 of a raw 32-byte Ed25519 key (carriers/telnyx/signature.ts makes the key). */
+function isEd25519PublicKey(base64: string): boolean {
+  const raw = Buffer.from(base64, 'base64')
+  return raw.length === 32 && raw.toString('base64') === base64
 }
