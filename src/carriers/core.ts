@@ -27,6 +27,7 @@
  */
 import { isWithheldCaller, maskPhoneNumber, normalizeCaller, normalizePoolNumber } from '../domain/phone.js'
 import { tenantsRefusing, type AttestationRequirement, type CallerAttestation } from '../domain/carrier.js'
+import { errorSummary } from '../store/failure.js'
 import type { CallOutcome, Store } from '../store/types.js'
 import { HeldCalls, type HeldGauge } from './held.js'
 
@@ -129,12 +130,6 @@ export interface CallCoreOptions {
   attestationPolicies?: ReadonlyMap<string, AttestationRequirement>
   /** Monotonic ms; performance.now by default. */
   monotonic?: () => number
-}
-
-/** Never the error itself: an ioredis error carries its command, keys with a caller in them. */
-export function errorSummary(error: unknown): { name: string; code?: string } {
-  const e = error as { name?: string; code?: unknown }
-  return { name: e?.name ?? 'Error', ...(typeof e?.code === 'string' ? { code: e.code } : {}) }
 }
 
 export class CallCore {

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Answer, CallCore, CarrierAdapter, CarrierRequest, Endpoint } from '../carriers/core.js'
-import { errorSummary } from '../carriers/core.js'
+import { errorSummary } from '../logging.js'
 import { CallverifyError } from '../domain/errors.js'
 import { errorHandler, sendError } from './errors.js'
 import { webhookSchema } from './schemas/webhooks.js'

@@ -91,3 +91,29 @@ export function nameOperation(error: unknown, operation: string): void {
     if (cause) cause.operation = operation
   }
 }
+
+// ioredis' and BullMQ's errors: their `command.args` (and, for some replies, their message) may
+// hold keys, callback URLs and Lua sources.
+const DRIVER_ERRORS = new Set(['ReplyError', 'RedisError', 'MaxRetriesPerRequestError', 'AbortError', 'ParserError'])
+
+/**
+ * The one way an error reaches a log line (`{ err: errorSummary(error) }`), never the error
+ * object: a store error as its name, Redis reply code and operation; a contract error as its
+ * code (and, for STORE_UNAVAILABLE, what the store said); anything else, a bug of ours, with
+ * its message and stack.
+ */
+export function errorSummary(error: unknown): object {
+  if (error instanceof StoreError) return storeFailure(error, error.operation)
+  if (error instanceof CallverifyError) {
+    const cause = unavailableCause(error)
+    return { name: error.name, code: error.code, ...(cause ? { cause } : {}) }
+  }
+  const e = error as { name?: unknown; command?: unknown; message?: unknown; stack?: unknown; code?: unknown } | null
+  if (typeof e?.name === 'string' && (DRIVER_ERRORS.has(e.name) || e.command !== undefined)) return storeFailure(error)
+  return {
+    name: typeof e?.name === 'string' ? e.name : typeof error,
+    ...(typeof e?.code === 'string' ? { code: e.code } : {}),
+    ...(typeof e?.message === 'string' ? { message: e.message } : {}),
+    ...(typeof e?.stack === 'string' ? { stack: e.stack } : {}),
+  }
+}

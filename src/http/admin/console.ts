@@ -34,7 +34,7 @@ export default async function consoleRoutes(fastify: FastifyInstance): Promise<v
   app.get('/console', { schema: { tags: ['admin'], summary: 'The operations console (a web page; sign in with an admin token)' } }, async (_request, reply) =>
     reply.headers(PAGE_HEADERS).type('text/html; charset=utf-8').send(page))
 
-  app.get('/console/assets/:name', { schema: { hide: true, params: ConsoleAssetParams } }, async (request, reply) => {
+  app.get('/console/assets/:name', { schema: { tags: ['admin'], summary: "The console page's scripts and style sheets", params: ConsoleAssetParams } }, async (request, reply) => {
     const asset = assets.get(request.params.name)
     if (!asset) throw new CallverifyError('NOT_FOUND')
     return sendAsset(reply, asset)
