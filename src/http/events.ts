@@ -10,6 +10,7 @@ import { authorizeReader } from './auth.js'
 import { presentVerification } from './present.js'
 import { BearerAuth, errorResponses } from './schemas/common.js'
 import { IdParams } from './schemas/v1.js'
+import { Slots } from '../domain/slots.js'
 
 // GET /v1/verifications/:id/events (CONTRACT): server-sent events for the frontend's
 // EventSource. The stream listens to the same per-instance fan-out as the long-poll
@@ -20,25 +21,6 @@ import { IdParams } from './schemas/v1.js'
 // what a stream holds is this instance's socket and timers).
 const PER_VERIFICATION = 5
 const PER_ADDRESS = 50
-
-/** Open streams counted by a key; a slot is taken before the store is read, so a burst cannot pass. */
-class Slots {
-  private readonly taken = new Map<string, number>()
-  constructor(private readonly max: number) {}
-
-  take(key: string): boolean {
-    const n = this.taken.get(key) ?? 0
-    if (n >= this.max) return false
-    this.taken.set(key, n + 1)
-    return true
-  }
-
-  release(key: string): void {
-    const n = (this.taken.get(key) ?? 1) - 1
-    if (n <= 0) this.taken.delete(key)
-    else this.taken.set(key, n)
-  }
-}
 
 function tooManyStreams(message: string): CallverifyError {
   return new CallverifyError('TOO_MANY_REQUESTS', {}, { message: `${message}: close one first`, retryAfterSeconds: 5 })

@@ -8,6 +8,7 @@ import type { Metrics } from '../plugins/metrics.js'
 import type { Store } from '../store/types.js'
 import { Permanent, Postpone, type JobHandler, type JobOptions, type JobQueue } from './queue.js'
 import { postPinned, RefusedTarget, vetTarget, type Resolve } from './target.js'
+import { Slots } from '../domain/slots.js'
 
 // Signed event callbacks (CONTRACT "Event callbacks"). A job names only its event: what is sent,
 // where, and under whose key are all derived at delivery from the verification in the store, so
@@ -119,23 +120,6 @@ async function deliver(callback: Callback, config: Config, resolve?: Resolve): P
   throw new Error(status >= 300 && status < 400 ? `answered ${status}; redirects are not followed` : `answered ${status}`)
 }
 
-/** Deliveries running per tenant on this instance: a tenant at its limit waits, the others go on. */
-class TenantSlots {
-  private readonly busy = new Map<string, number>()
-  constructor(private readonly max: number) {}
-  take(tenant: string): boolean {
-    const n = this.busy.get(tenant) ?? 0
-    if (n >= this.max) return false
-    this.busy.set(tenant, n + 1)
-    return true
-  }
-  give(tenant: string): void {
-    const n = (this.busy.get(tenant) ?? 1) - 1
-    if (n <= 0) this.busy.delete(tenant)
-    else this.busy.set(tenant, n)
-  }
-}
-
 /** How soon a job of a tenant at its limit is tried again: a slot frees when one of its deliveries ends. */
 const TENANT_BUSY_RETRY_MS = 250
 
@@ -150,7 +134,8 @@ export interface CallbackDeps {
 }
 
 export function callbackHandler({ store, queue, config, metrics, log, resolve }: CallbackDeps): JobHandler<CallbackJob> {
-  const slots = new TenantSlots(config.callbacks.tenantConcurrency)
+  // Deliveries running per tenant on this instance: a tenant at its limit waits, the others go on.
+  const slots = new Slots(config.callbacks.tenantConcurrency)
   return async (job, info) => {
     let callback: Callback | undefined
     let slot = false
@@ -176,7 +161,7 @@ export function callbackHandler({ store, queue, config, metrics, log, resolve }:
       else log.info(context, 'callback failed, will retry')
       throw permanent ? new Permanent((error as Error).message) : error
     } finally {
-      if (slot) slots.give(callback!.tenant)
+      if (slot) slots.release(callback!.tenant)
     }
   }
 }
