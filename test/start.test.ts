@@ -16,7 +16,8 @@ describe('npm start', () => {
     const port = await freePort()
     const { REDIS_URL: _ignored, ...env } = process.env
     const child = spawn('npm', ['start', '--silent'], {
-      env: { ...env, ...TEST_ENV, LOG_LEVEL: 'info', PORT: String(port), HOST: '127.0.0.1', PUBLIC_BASE_URL: `http://127.0.0.1:${port}`, STORE: 'memory' },
+      // Four pool numbers for TEST_ENV's two tenants: no pool sizing warning before the first line.
+      env: { ...env, ...TEST_ENV, POOL_NUMBERS: '+81120000001,+81120000002,+81120000003,+81120000004', LOG_LEVEL: 'info', PORT: String(port), HOST: '127.0.0.1', PUBLIC_BASE_URL: `http://127.0.0.1:${port}`, STORE: 'memory' },
       stdio: ['ignore', 'pipe', 'pipe'], detached: true,
     })
     onTestFinished(() => {

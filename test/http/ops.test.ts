@@ -94,7 +94,7 @@ describe('store cost of /readyz and a scrape (Redis)', () => {
     // summarizePool-1.lua (EVAL the first time on this connection, EVALSHA after).
     expect(scrape[0]![0]).toMatch(/^eval(sha)?$/)
     expect(scrape[0]!.slice(-3)).toEqual(['1', `${prefix}pool:all`, prefix])
-    expect(text).toContain(`callverify_pool_number_health{number="${POOL[3]}",health="answered",state="quarantined"} 1`)
+    expect(text).toContain(`callverify_pool_number_health{number="${POOL[3]}",carrier="twilio",health="answered",state="quarantined"} 1`)
     expect(text.match(/^callverify_pool_number_health\{/gm)).toHaveLength(20)
   })
 })
