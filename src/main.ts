@@ -61,7 +61,10 @@ async function main(): Promise<void> {
     await store.close()
   })
   // fastify's own "listening" line is the first the process writes: it names what to open.
-  await app.listen({ port: config.port, host: config.host, backlog: LISTEN_BACKLOG, listenTextResolver: () => servingLine(config) })
+  // fastify asks once per address it listens on (0.0.0.0 may be two): the line names the service once.
+  let named = false
+  const listenText = (address: string): string => (named ? `also listening at ${address}` : ((named = true), servingLine(config)))
+  await app.listen({ port: config.port, host: config.host, backlog: LISTEN_BACKLOG, listenTextResolver: listenText })
 }
 
 /** The first log line: where the service is, on which store, and the pages a newcomer opens. */
