@@ -11,7 +11,7 @@ export interface PhoneHashKeys {
   previous?: Buffer
 }
 
-/** One number as a store may keep it: its digest under the current key (and the previous one), and its R1 mask. */
+/** One number as a store looks it up: its digest under the current key, and under the previous one during a rotation. */
 export interface HashedPhone {
   hash: string
   previousHash?: string
