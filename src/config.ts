@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { parseServiceCalendar, type ServiceCalendar } from './domain/calendar.js'
+import type { ServiceCalendar } from './domain/calendar.js'
+import { parseServiceCalendar } from './domain/calendar-file.js'
 import { ATTESTATION_REQUIREMENTS, splitPoolEntry, type AttestationRequirement, type Carrier } from './domain/carrier.js'
 import { normalizePoolNumber } from './domain/phone.js'
 import { retrySpan } from './domain/retry.js'
