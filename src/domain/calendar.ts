@@ -1,5 +1,5 @@
 import { DateTime, FixedOffsetZone } from 'luxon'
-import { JAPAN_OFFSET_MS } from './japan.js'
+import { DAY_MS, JAPAN_OFFSET_MS } from './japan.js'
 
 /** The reasons a calendar rule may carry: MAINTENANCE comes only from operators' windows. */
 export const CALENDAR_REASONS = ['DAILY_MIDNIGHT', 'DAILY_0400', 'MONDAY_NIGHT', 'SUNDAY_EVE', 'NEW_YEAR'] as const
@@ -66,7 +66,7 @@ export const SEED_CALENDAR: ServiceCalendar = {
 }
 
 // A calendar that never opens (say, daily 00:00–24:00) would chain forever: give up a year on.
-const CHAIN_HORIZON_MS = 366 * 24 * 3600 * 1000
+const CHAIN_HORIZON_MS = 366 * DAY_MS
 
 // Japan has kept UTC+9 without daylight saving since 1951 (japan.ts): a fixed zone gives the same
 // days as Asia/Tokyo without luxon asking Intl for the offset at every step (29 % of a create).
