@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 
 // The repository stands alone: its reference is docs/, kept in step with the code here
-// (the error table and the routes in test/domain/errors.test.ts).
+// (the error table in test/domain/errors.test.ts, the routes in test/http/openapi.test.ts).
 const root = fileURLToPath(new URL('../', import.meta.url))
 const read = (path: string) => readFileSync(`${root}${path}`, 'utf8')
 /** The repository's files, committed or not (ignored ones left out). */
