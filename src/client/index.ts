@@ -3,7 +3,7 @@ import type { CreateBody, VerificationBody } from '../http/schemas/v1.js'
 import { CallverifyError, errorOf } from './error.js'
 import { statusEvents } from './stream.js'
 
-// callverify/client: the bank backend's side of CONTRACT "/v1", typed from the same TypeBox
+// callverify/client: the bank backend's side of docs/contract.md "/v1", typed from the same TypeBox
 // schemas as the OpenAPI document. Global fetch only. Retries only what cannot do harm twice:
 // reads (GET), and confirm/cancel on a 503 that says when to come back (Retry-After), which the
 // contract makes idempotent (confirming a confirmed one, cancelling a cancelled one: 200).

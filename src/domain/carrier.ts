@@ -92,7 +92,7 @@ export function tenantsRefusing(policies: ReadonlyMap<string, AttestationRequire
   return refusing
 }
 
-/** CONTRACT "Carriers": a call verifies only through its number's own carrier, so one leaked carrier secret cannot verify another's numbers. */
+/** docs/contract.md "The carriers": a call verifies only through its number's own carrier, so one leaked carrier secret cannot verify another's numbers. */
 export function isWrongCarrier(numberCarrier: string | undefined, callCarrier: string | undefined): boolean {
   return (numberCarrier || DEFAULT_CARRIER) !== (callCarrier || DEFAULT_CARRIER)
 }

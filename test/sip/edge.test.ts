@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { API_KEY, bearer, buildTestApp, type TestApp } from '../support/app.js'
 import { keys, sipp, sipToolsPresent, SIP_SHARED_SECRET, startTestEdge, STRANGER_IP, type TestEdge } from './support.js'
 
-// The SIP edge on real processes (CONTRACT "The SIP edge"): Kamailio on sip/kamailio.cfg,
+// The SIP edge on real processes (docs/contract.md "The SIP edge"): Kamailio on sip/kamailio.cfg,
 // started as `npm run sip-edge` starts it, reporting to the real service on a real listener;
 // sipp plays the carrier's trunk from 127.0.0.1 (trusted) and 127.0.0.2 (not).
 
