@@ -1,16 +1,20 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util'
+import { CARRIERS } from '../src/domain/carrier.js'
+import { NUMBER_STATES } from '../src/domain/pool.js'
 import { adminClient, ApiError, reasonOf, Unreachable } from './cli/client.js'
-import { lockLine, maintenanceTable, numbersTable, syncLines, type Lock, type Maintenance, type PoolNumber, type SyncReport } from './cli/format.js'
+import type { LockBody, PoolNumberBody, SyncReport } from '../src/http/schemas/admin.js'
+import type { MaintenanceWindowBody } from '../src/http/schemas/maintenance.js'
+import { lockLine, maintenanceTable, numbersTable, syncLines } from './cli/format.js'
 
-// callverify: the operations CLI over the admin API (CONTRACT.md "/admin"). Exit codes:
+// callverify: the operations CLI over the admin API (docs/contract.md "Operations staff"). Exit codes:
 // 0 ok, 1 the API refused (its code and message printed), 2 usage, 3 the service cannot be reached.
 
 const USAGE = `usage: callverify <command> [--json] [--url URL]
 
   numbers list
-  numbers add <e164> [--carrier twilio|signalwire|telnyx|plivo|bandwidth|sip] [--weight N] [--label L]
-  numbers set <e164> [--state active|draining|quarantined|retired] [--weight N] [--label L] [--carrier C] [--force]
+  numbers add <e164> [--carrier ${CARRIERS.join('|')}] [--weight N] [--label L]
+  numbers set <e164> [--state ${NUMBER_STATES.join('|')}] [--weight N] [--label L] [--carrier C] [--force]
   numbers sync [--carrier twilio|telnyx|…] [--dry-run]
   locks show <phone> --tenant T
   locks clear <phone> --tenant T
@@ -23,8 +27,6 @@ environment:
   CALLVERIFY_URL          the service (default http://localhost:3000; --url overrides)
   CALLVERIFY_ADMIN_TOKEN  an admin token (one of the service's ADMIN_TOKENS)
   TWILIO_AUTH_TOKEN, PUBLIC_BASE_URL  simulate-call signs with these, as the service checks them`
-
-const STATES = ['active', 'draining', 'quarantined', 'retired']
 
 class UsageError extends Error {
   constructor(message: string, readonly showUsage = true) {
@@ -63,21 +65,21 @@ async function admin(url: string, [group, action, arg]: string[], v: Values): Pr
   const key = `${group} ${action ?? ''}`.trim()
   switch (key) {
     case 'numbers list': {
-      const body = await api.request<{ numbers: PoolNumber[] }>('GET', '/admin/numbers')
+      const body = await api.request<{ numbers: PoolNumberBody[] }>('GET', '/admin/numbers')
       return { json: body, text: numbersTable(body.numbers) }
     }
     case 'numbers add': {
       const weight = weightOf(v.weight)
-      const n = await api.request<PoolNumber>('POST', '/admin/numbers', { e164: need(arg, '<e164>'), ...(v.carrier ? { carrier: v.carrier } : {}), ...(weight !== undefined ? { weight } : {}), ...(v.label !== undefined ? { label: v.label } : {}) })
+      const n = await api.request<PoolNumberBody>('POST', '/admin/numbers', { e164: need(arg, '<e164>'), ...(v.carrier ? { carrier: v.carrier } : {}), ...(weight !== undefined ? { weight } : {}), ...(v.label !== undefined ? { label: v.label } : {}) })
       return { json: n, text: numbersTable([n]) }
     }
     case 'numbers set': {
       const e164 = need(arg, '<e164>')
-      if (v.state !== undefined && !STATES.includes(v.state)) throw new UsageError(`--state must be one of ${STATES.join(', ')}`)
+      if (v.state !== undefined && !(NUMBER_STATES as readonly string[]).includes(v.state)) throw new UsageError(`--state must be one of ${NUMBER_STATES.join(', ')}`)
       const weight = weightOf(v.weight)
       const patch = { ...(v.state ? { state: v.state } : {}), ...(v.carrier ? { carrier: v.carrier } : {}), ...(weight !== undefined ? { weight } : {}), ...(v.label !== undefined ? { label: v.label } : {}) }
       if (Object.keys(patch).length === 0) throw new UsageError('numbers set needs --state, --weight, --label or --carrier')
-      const n = await api.request<PoolNumber>('PATCH', `/admin/numbers/${path(e164)}${v.force ? '?force=true' : ''}`, patch)
+      const n = await api.request<PoolNumberBody>('PATCH', `/admin/numbers/${path(e164)}${v.force ? '?force=true' : ''}`, patch)
       return { json: n, text: numbersTable([n]) }
     }
     case 'numbers sync': {
@@ -88,15 +90,15 @@ async function admin(url: string, [group, action, arg]: string[], v: Values): Pr
     case 'locks show':
     case 'locks clear': {
       const target = `/admin/locks/${path(need(arg, '<phone>'))}?tenant=${path(need(v.tenant, '--tenant'))}`
-      const lock = await api.request<Lock>(action === 'show' ? 'GET' : 'DELETE', target)
+      const lock = await api.request<LockBody>(action === 'show' ? 'GET' : 'DELETE', target)
       return { json: lock, text: [lockLine(lock)] }
     }
     case 'maintenance list': {
-      const body = await api.request<{ maintenance: Maintenance[] }>('GET', '/admin/maintenance')
+      const body = await api.request<{ maintenance: MaintenanceWindowBody[] }>('GET', '/admin/maintenance')
       return { json: body, text: maintenanceTable(body.maintenance) }
     }
     case 'maintenance add': {
-      const w = await api.request<Maintenance>('POST', '/admin/maintenance', {
+      const w = await api.request<MaintenanceWindowBody>('POST', '/admin/maintenance', {
         startsAt: need(v.starts, '--starts ISO'), endsAt: need(v.ends, '--ends ISO'), ...(v.note !== undefined ? { note: v.note } : {}),
       })
       return { json: w, text: maintenanceTable([w]) }

@@ -27,7 +27,7 @@ interface Rule {
 export const RULES: Record<string, Rule> = {
   // Pure rules: no I/O, no framework, no clock of its own.
   domain: { may: [], onlyPackages: ['luxon', 'libphonenumber-js'] },
-  // config.ts parses the environment once; package.ts finds the package root. Both are leaves.
+  // config.ts (with config/) parses the environment once; package.ts finds the package root. Both are leaves.
   config: { may: ['domain'], onlyPackages: [] },
   package: { may: [], onlyPackages: [] },
   store: { may: ['domain', 'config'], never: ['fastify', 'fastify-plugin', 'twilio', 'bullmq'] },

@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto'
+import { readdirSync, readFileSync } from 'node:fs'
+import { join, relative } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { DEV_DEFAULTS, loadConfig } from '../src/config.js'
 import { configProblems as problems } from './support/production.js'
-
 
 describe('config', () => {
   it('config — dev defaults need nothing set: memory store, port 3000, three dev numbers', () => {
@@ -76,5 +78,19 @@ describe('config', () => {
 
   it('config — admin tokens are named for the audit log, by name:token or by position', () => {
     expect(loadConfig({ ADMIN_TOKENS: 'alice:tok-a,tok-b' }).adminTokens).toEqual([{ name: 'alice', token: 'tok-a' }, { name: 'admin-2', token: 'tok-b' }])
+  })
+
+  it('config — src/config.ts is the one entry: nothing else imports a module of src/config/', () => {
+    const root = fileURLToPath(new URL('../', import.meta.url))
+    const sources = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? (join(dir, e.name) === join(root, 'src', 'config') ? [] : sources(join(dir, e.name))) : /\.ts$/.test(e.name) ? [join(dir, e.name)] : [])
+    const files = ['src', 'scripts', 'test'].flatMap((dir) => sources(join(root, dir))).filter((f) => !f.endsWith(join('src', 'config.ts')))
+    expect(files.length).toBeGreaterThan(100)
+    const inside = /^\s*(?:import|export)\b[^'"]*from\s*'[^']*\bconfig\/[^']*'|\bimport\(\s*'[^']*\bconfig\/[^']*'\s*\)/m
+    expect(files.filter((f) => inside.test(readFileSync(f, 'utf8'))).map((f) => relative(root, f))).toEqual([])
+    const folder = 'config' // so that this file does not match itself
+    expect(inside.test(`import {\n  list,\n} from '../${folder}/env.js'`)).toBe(true)
+    expect(inside.test(`const { list } = await import('../../src/${folder}/env.js')`)).toBe(true)
+    expect(inside.test(`import { loadConfig } from '../src/${folder}.js'`)).toBe(false)
   })
 })

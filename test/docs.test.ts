@@ -4,16 +4,18 @@ import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 
 // The repository stands alone: its reference is docs/, kept in step with the code here
-// (the error table and the routes in test/domain/errors.test.ts).
+// (the error table in test/domain/errors.test.ts, the routes in test/http/openapi.test.ts).
 const root = fileURLToPath(new URL('../', import.meta.url))
 const read = (path: string) => readFileSync(`${root}${path}`, 'utf8')
 /** The repository's files, committed or not (ignored ones left out). */
 const files = (...patterns: string[]) =>
   execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', ...patterns], { cwd: root, encoding: 'utf8' }).split('\n').filter((f) => f && existsSync(`${root}${f}`))
 
-/** Every environment variable src/config.ts reads: env.NAME, and the names it passes as strings. */
+/** Every environment variable src/config.ts and src/config/ read: env.NAME, and the names they pass as strings. */
 function configNames(): Set<string> {
-  const source = read('src/config.ts')
+  const modules = ['src/config.ts', ...files('src/config/*.ts')]
+  expect(modules.length).toBeGreaterThan(1)
+  const source = modules.map(read).join('\n')
   return new Set([...source.matchAll(/env\.([A-Z][A-Z0-9_]+)|'([A-Z][A-Z0-9_]+)'/g)].map((m) => (m[1] ?? m[2])!))
 }
 
@@ -25,7 +27,7 @@ function documentedNames(): Set<string> {
 }
 
 describe('docs/', () => {
-  it('configuration — docs/configuration.md lists every variable config.ts reads, and no other', () => {
+  it('configuration — docs/configuration.md lists every variable the config reads, and no other', () => {
     const read = configNames()
     expect(read.size).toBeGreaterThan(30)
     expect([...documentedNames()].sort()).toEqual([...read].sort())

@@ -1,4 +1,8 @@
-// How the CLI prints for people (--json prints the API's bodies as they are).
+import type { LockBody, PoolNumberBody, SyncReport } from '../../src/http/schemas/admin.js'
+import type { MaintenanceWindowBody } from '../../src/http/schemas/maintenance.js'
+
+// How the CLI prints for people (--json prints the API's bodies as they are). The bodies are
+// typed by the admin API's own response schemas, so a field the API drops fails tsc here.
 
 /** Columns padded to their widest cell; '' for a missing value. */
 export function table(header: string[], rows: (string | number | boolean | undefined)[][]): string[] {
@@ -12,27 +16,14 @@ export function when(iso: string | undefined): string {
   return iso ? iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : ''
 }
 
-export interface PoolNumber {
-  e164: string; carrier: string; display: string; state: string; weight: number; label?: string; health: string
-  pending: number; callsToday: number; lastCallAt?: string; allocationsSinceCall: number
-}
-
-export function numbersTable(numbers: PoolNumber[]): string[] {
+export function numbersTable(numbers: PoolNumberBody[]): string[] {
   return table(
     ['NUMBER', 'CARRIER', 'DISPLAY', 'STATE', 'WEIGHT', 'HEALTH', 'PENDING', 'CALLS TODAY', 'SINCE CALL', 'LAST CALL', 'LABEL'],
     numbers.map((n) => [n.e164, n.carrier, n.display, n.state, n.weight, n.health, n.pending, n.callsToday, n.allocationsSinceCall, when(n.lastCallAt), n.label]),
   )
 }
 
-type Change = { field: string; from: string; to: string }
-export interface SyncReport {
-  carrier?: string
-  dryRun: boolean
-  manual?: boolean; toSetByHand?: string[]; target?: Record<string, string>
-  application?: { id: string; changes: Change[] }
-  updated: { e164: string; changes: Change[] }[]
-  unchanged: string[]; missingInAccount: string[]; notInPool: string[]; onTrunk: string[]
-}
+type Change = SyncReport['updated'][number]['changes'][number]
 
 export function syncLines(r: SyncReport): string[] {
   if (r.manual) {
@@ -53,17 +44,13 @@ export function syncLines(r: SyncReport): string[] {
   ]
 }
 
-export interface Lock { tenant: string; phoneNumber: { masked: string }; locked: boolean; lockedUntil?: string; failures: number; lifted?: boolean }
-
-export function lockLine(l: Lock): string {
+export function lockLine(l: LockBody): string {
   const who = `${l.tenant} ${l.phoneNumber.masked}`
   if (l.lifted !== undefined) return l.lifted ? `lifted the lock on ${who}; today's failures cleared` : `${who} was not locked; today's failures cleared`
   return l.locked ? `${who}: locked until ${when(l.lockedUntil)} (${l.failures} failures today)` : `${who}: not locked (${l.failures} failures today)`
 }
 
-export interface Maintenance { id: string; startsAt: string; endsAt: string; note: string; active: boolean; createdBy?: string }
-
-export function maintenanceTable(windows: Maintenance[]): string[] {
+export function maintenanceTable(windows: MaintenanceWindowBody[]): string[] {
   if (windows.length === 0) return ['no maintenance announced']
   return table(['ID', 'STARTS', 'ENDS', 'ACTIVE', 'BY', 'NOTE'], windows.map((w) => [w.id, when(w.startsAt), when(w.endsAt), w.active ? 'yes' : 'no', w.createdBy, w.note]))
 }

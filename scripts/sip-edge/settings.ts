@@ -1,6 +1,6 @@
 import { BlockList, isIP } from 'node:net'
 
-// The SIP edge's environment (CONTRACT "The SIP edge"), parsed and checked before Kamailio
+// The SIP edge's environment (docs/contract.md "The SIP edge"), parsed and checked before Kamailio
 // sees it: Kamailio would start with a bad CIDR and trust nobody, or with no secret and sign
 // with an empty key.
 

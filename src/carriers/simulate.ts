@@ -3,6 +3,7 @@ import type { Config } from '../config.js'
 import { normalizeCaller } from '../domain/phone.js'
 import { fixtureBody, loadCarrierFixture, type WebhookFixture } from './fixtures.js'
 import { signerFor, type SignerKeys } from './sign.js'
+import { newCallSid } from './twilio/simulate.js'
 
 // `npm run simulate-call -- --carrier plivo …`: posts what a carrier would post for a call,
 // built from its fixture under webhooks/<carrier>/ and signed with the service's own credentials
@@ -36,7 +37,7 @@ export interface SimulatedCarrierCall {
 
 /** Where each carrier puts the caller, the called number and the call id, and how it spells them. */
 const FIELDS: Record<string, { from: string[]; to: string[]; id: string[]; newId: () => string; plus: boolean }> = {
-  twilio: { from: ['From', 'Caller'], to: ['To', 'Called'], id: ['CallSid'], newId: () => `CA${randomBytes(16).toString('hex')}`, plus: true },
+  twilio: { from: ['From', 'Caller'], to: ['To', 'Called'], id: ['CallSid'], newId: newCallSid, plus: true },
   signalwire: { from: ['From', 'Caller'], to: ['To', 'Called'], id: ['CallSid'], newId: () => randomUUID(), plus: true },
   telnyx: { from: ['From'], to: ['To'], id: ['CallSid', 'CallSidLegacy'], newId: () => `v3:${randomBytes(30).toString('base64url')}`, plus: true },
   plivo: { from: ['From'], to: ['To'], id: ['CallUUID', 'ALegUUID'], newId: () => randomUUID(), plus: false },

@@ -22,7 +22,7 @@ export class CallverifyError extends Error {
   readonly code: CallverifyErrorCode
   /** The HTTP status. */
   readonly status: number
-  /** The customer's message (DOMAIN.md), to show on the bank's page. */
+  /** The customer's message (docs/rules.md), to show on the bank's page. */
   readonly messageJa: string
   /** LOCKED: "B84" (R11). */
   readonly reasonCode: string | undefined

@@ -1,8 +1,9 @@
+import { isTerminal } from '../domain/verification.js'
 import type { CreateBody, VerificationBody } from '../http/schemas/v1.js'
 import { CallverifyError, errorOf } from './error.js'
 import { statusEvents } from './stream.js'
 
-// callverify/client: the bank backend's side of CONTRACT "/v1", typed from the same TypeBox
+// callverify/client: the bank backend's side of docs/contract.md "/v1", typed from the same TypeBox
 // schemas as the OpenAPI document. Global fetch only. Retries only what cannot do harm twice:
 // reads (GET), and confirm/cancel on a 503 that says when to come back (Retry-After), which the
 // contract makes idempotent (confirming a confirmed one, cancelling a cancelled one: 200).
@@ -44,7 +45,6 @@ export interface WaitOptions {
 }
 
 type Retry = 'reads' | 'on503' | 'never'
-const TERMINAL: VerificationStatus[] = ['confirmed', 'expired', 'cancelled']
 const MAX_WAIT_SECONDS = 30
 
 const sleep = (ms: number, signal?: AbortSignal) =>
@@ -88,7 +88,7 @@ export class Callverify {
    */
   async waitFor(id: string, options: WaitOptions = {}): Promise<Verification> {
     const until = [options.until ?? 'verified'].flat()
-    const done = (v: Verification) => until.includes(v.status) || TERMINAL.includes(v.status)
+    const done = (v: Verification) => until.includes(v.status) || isTerminal(v.status)
     const deadline = Date.now() + (options.timeoutMs ?? 130_000)
     const signal = options.signal ? { signal: options.signal } : {}
     const timeUp = AbortSignal.timeout(Math.max(0, deadline - Date.now()))

@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
 
-// CONTRACT "Event callbacks": Callverify-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of
+// docs/contract.md "Event callbacks": Callverify-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of
 // "t.rawBody" keyed by the API key>, one v1 per key of the tenant while keys are rotated.
 
 export interface VerifyCallbackSignatureOptions {

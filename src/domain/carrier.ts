@@ -1,7 +1,7 @@
 // Carriers as the domain sees them: a name on each pool number, and what a carrier says about
 // the caller ID it delivers (SHAKEN/STIR). Pure: no carrier SDK, no I/O.
 
-/** Every carrier the service speaks to (CONTRACT.md "Carriers"); `sip` is the SIP edge. */
+/** Every carrier the service speaks to (docs/contract.md "The carriers"); `sip` is the SIP edge. */
 export const CARRIERS = ['twilio', 'signalwire', 'telnyx', 'plivo', 'bandwidth', 'sip'] as const
 export type Carrier = (typeof CARRIERS)[number]
 export const DEFAULT_CARRIER: Carrier = 'twilio'
@@ -18,19 +18,22 @@ export function splitPoolEntry(entry: string): { number: string; carrier: Carrie
   return { number: entry.slice(0, at).trim(), carrier: isCarrier(name) ? name : null }
 }
 
+export const ATTESTATION_RESULTS = ['passed', 'failed'] as const
+export const ATTESTATION_LEVELS = ['A', 'B', 'C'] as const
+
 /**
  * What the carrier's SHAKEN/STIR verification said about the caller ID. Absent means unknown
  * (no signature on the call, as with most Japanese calls today), never failed.
  */
 export interface CallerAttestation {
-  result: 'passed' | 'failed'
+  result: (typeof ATTESTATION_RESULTS)[number]
   /** A full, B partial, C gateway (ATIS-1000074); absent when the carrier did not say. */
-  level?: 'A' | 'B' | 'C'
+  level?: (typeof ATTESTATION_LEVELS)[number]
 }
 
 function level(value: string | undefined): CallerAttestation['level'] | undefined {
   const v = value?.trim().toUpperCase()
-  return v === 'A' || v === 'B' || v === 'C' ? v : undefined
+  return ATTESTATION_LEVELS.find((l) => l === v)
 }
 
 /**
@@ -89,7 +92,7 @@ export function tenantsRefusing(policies: ReadonlyMap<string, AttestationRequire
   return refusing
 }
 
-/** CONTRACT "Carriers": a call verifies only through its number's own carrier, so one leaked carrier secret cannot verify another's numbers. */
+/** docs/contract.md "The carriers": a call verifies only through its number's own carrier, so one leaked carrier secret cannot verify another's numbers. */
 export function isWrongCarrier(numberCarrier: string | undefined, callCarrier: string | undefined): boolean {
   return (numberCarrier || DEFAULT_CARRIER) !== (callCarrier || DEFAULT_CARRIER)
 }

@@ -13,6 +13,8 @@ const UNAVAILABLE_JA = 'ご指定のサービスはただ今お取扱できま�
 const WAITING_JA = '認証中（認証着信待ち）'
 const EXPIRED_JA = '120秒が経過しました。API連携認証の最初に戻って操作してください。'
 const CANCELLED_JA = 'API連携認証を中止しました。'
+const BUSY_JA = 'ただ今受付が混雑しておりますので、しばらくしてからご利用下さい。'
+const CLOSED_JA = 'ただ今の時間はサービスを行っていません。ご了承ください。'
 
 export const ERRORS = {
   INVALID_REQUEST: { status: 400, message: 'The request does not match the schema', messageJa: UNAVAILABLE_JA },
@@ -40,26 +42,10 @@ export const ERRORS = {
     message: 'Locked for today after repeated failures (reason code B84)',
     messageJa: 'ただ今お取扱いできません。詳しくは本サービスのお問合せ窓口へご照会下さい。理由コードはB84です。',
   },
-  TOO_MANY_REQUESTS: {
-    status: 429,
-    message: 'Too many requests: retry later',
-    messageJa: 'ただ今受付が混雑しておりますので、しばらくしてからご利用下さい。',
-  },
-  OUT_OF_SERVICE_HOURS: {
-    status: 503,
-    message: 'Out of service hours',
-    messageJa: 'ただ今の時間はサービスを行っていません。ご了承ください。',
-  },
-  MAINTENANCE: {
-    status: 503,
-    message: 'Closed for maintenance',
-    messageJa: 'ただ今の時間はサービスを行っていません。ご了承ください。',
-  },
-  CONGESTED: {
-    status: 503,
-    message: 'The service is congested: retry later',
-    messageJa: 'ただ今受付が混雑しておりますので、しばらくしてからご利用下さい。',
-  },
+  TOO_MANY_REQUESTS: { status: 429, message: 'Too many requests: retry later', messageJa: BUSY_JA },
+  OUT_OF_SERVICE_HOURS: { status: 503, message: 'Out of service hours', messageJa: CLOSED_JA },
+  MAINTENANCE: { status: 503, message: 'Closed for maintenance', messageJa: CLOSED_JA },
+  CONGESTED: { status: 503, message: 'The service is congested: retry later', messageJa: BUSY_JA },
   POOL_EXHAUSTED: { status: 503, message: 'No verification number is free for this caller', messageJa: UNAVAILABLE_JA },
   STORE_UNAVAILABLE: { status: 503, message: 'The store cannot be reached', messageJa: SYSTEM_FAULT_JA },
   // Not in the contract's table: the carrier's REST API failed or refused (POST /admin/numbers/sync).

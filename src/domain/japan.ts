@@ -14,7 +14,8 @@ export function japanDay(ms: number): string {
   return lastDay.day
 }
 
-const DAY_MS = 86_400_000
+/** A day in ms: Japan keeps no daylight saving (JAPAN_OFFSET_MS below), so every Japan day is this long. */
+export const DAY_MS = 86_400_000
 
 /**
  * R11: the Japan day of a moment as a whole number (days since 1970-01-01 in Japan): how the

@@ -1,6 +1,6 @@
 import { createHmac, createSecretKey, type KeyObject } from 'node:crypto'
 
-// CONTRACT "Personal data at rest": no store keeps a customer's number in clear. Where a number
+// docs/contract.md "Personal data at rest": no store keeps a customer's number in clear. Where a number
 // is a key or a field, the store keeps HMAC-SHA256(PHONE_HASH_KEY, E.164) instead, plus the R1
 // mask for display. A keyed hash, not a plain one: Japan's numbering plan is small enough
 // (~10^10) that an unkeyed SHA-256 of every number is computed in minutes.

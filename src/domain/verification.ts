@@ -9,7 +9,9 @@ import type { CallerAttestation } from './carrier.js'
 export const STATUSES = ['pending', 'verified', 'confirmed', 'expired', 'cancelled'] as const
 export type VerificationStatus = (typeof STATUSES)[number]
 
-export type CancelReason = 'customer' | 'backend' | 'superseded'
+/** Who cancelled: the customer (poll token), the bank's backend (API key), or a newer verification (R10). */
+export const CANCEL_REASONS = ['customer', 'backend', 'superseded'] as const
+export type CancelReason = (typeof CANCEL_REASONS)[number]
 
 export interface Verification {
   id: string

@@ -1,6 +1,6 @@
 // @ts-check
 // <callverify-call verification-id poll-token base-url lang error-code>: screens ③ and ④ for
-// any bank's page (CONTRACT "The frontend kit"). It holds the poll token only, never an API
+// any bank's page (docs/contract.md "The frontend kit"). It holds the poll token only, never an API
 // key: 確定する asks the page (callverify:confirm), whose backend confirms and hands the answer
 // back through resolveConfirm(). The server judges every window; the countdown only shows it.
 

@@ -1,6 +1,6 @@
 // @ts-check
 // The element's words, Japanese (the seed's screens ③ and ④, SOA208/SOA209) and English.
-// Status messages come from the server's `message`; the error messages here are DOMAIN.md's
+// Status messages come from the server's `message`; the error messages here are docs/rules.md's
 // customer messages, which test/sdk/text.test.ts holds equal to the service's error table.
 
 const SYSTEM_FAULT_JA = '調整のため連絡ができなくなりました。なお、お急ぎの場合は本サービスのお問合せ窓口へご照会下さい。'

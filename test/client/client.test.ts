@@ -51,7 +51,7 @@ describe('callverify/client — a whole flow', () => {
     const confirmed = await cv.confirm(created.id)
     expect(confirmed.status).toBe('confirmed')
     expect((await cv.get(created.id)).confirmedAt).toBe(confirmed.confirmedAt)
-    // Confirming a confirmed one answers 200 again (CONTRACT), so a retry is harmless.
+    // Confirming a confirmed one answers 200 again (docs/contract.md), so a retry is harmless.
     expect((await cv.confirm(created.id)).status).toBe('confirmed')
   })
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Callverify, verifyCallbackSignature, type CallbackEvent } from '../../src/client/index.js'
 import { startOrigin, startService, type Origin, type Service } from '../support/service.js'
+import { waitUntil } from '../jobs/support/receiver.js'
 
 // verifyCallbackSignature on callbacks the service really sent (jobs in-process, HTTP to a
 // receiver on another listener), for a tenant in the middle of a key rotation: two keys, one
@@ -28,8 +29,7 @@ describe('verifyCallbackSignature — a real callback', () => {
     const cv = new Callverify({ baseUrl: service.url, apiKey: NEW_KEY })
     const v = await cv.create({ phoneNumber: '09012345678', callbackUrl: `${receiver.url}/callverify` })
     await cv.cancel(v.id)
-    const until = Date.now() + 10_000
-    while (deliveries.length === 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 50))
+    await waitUntil(() => deliveries.length > 0, 10_000, 'the cancelled callback')
     if (deliveries.length !== 1) throw new Error(`expected one callback, got ${deliveries.length}`)
     delivery = deliveries[0]!
   })

@@ -4,11 +4,11 @@ import {
   SEED_CALENDAR,
   closureStartingWithin,
   closuresAround,
-  parseServiceCalendar,
   serviceStatusAt,
   type MaintenanceSpan,
   type ServiceStatus,
 } from '../../src/domain/calendar.js'
+import { parseServiceCalendar } from '../../src/domain/calendar-file.js'
 import { JAPAN_ZONE } from '../../src/domain/japan.js'
 
 // Weekdays below were checked with luxon (and `cal`), e.g. 2027-03-01 and 2027-06-07 are

@@ -6,7 +6,8 @@ import { buildTestApp, type TestApp } from '../support/app.js'
 
 // fastify's test/internals/errors.test.js habit: the error table is tied, in both directions, to
 // the documents that promise it: the project's own contract (docs/contract.md), its rules
-// (docs/rules.md) and the OpenAPI document. Nothing outside the repository is read.
+// (docs/rules.md) and the OpenAPI document. Nothing outside the repository is read. The routes
+// are tied to the OpenAPI document and docs/contract.md in test/http/openapi.test.ts.
 const root = fileURLToPath(new URL('../../', import.meta.url))
 const contract = readFileSync(`${root}docs/contract.md`, 'utf8')
 const rules = readFileSync(`${root}docs/rules.md`, 'utf8')
@@ -70,60 +71,4 @@ describe('OpenAPI document', () => {
     const codes: string[] = doc.components.schemas.Error.properties.error.properties.code.enum
     expect([...codes].sort()).toEqual([...Object.keys(ERRORS), INTERNAL_ERROR_CODE].sort())
   })
-
-  it('openapi — documents every route the app serves, and nothing it does not', async () => {
-    const documented = openApiOperations((await t.app.inject({ url: '/openapi.json' })).json())
-    const served = servedRoutes(t.app.printRoutes({ commonPrefix: false })).filter((r) => !UNDOCUMENTED.test(r))
-    expect(served.length).toBeGreaterThan(20)
-    // printRoutes shows a wildcard without the static segment before it (/demo/assets/* as /demo/*).
-    const isDocumented = (route: string) =>
-      documented.has(route) || (route.endsWith('/{*}') && [...documented].some((d) => d.endsWith('/{*}') && d.startsWith(route.slice(0, -3))))
-    for (const route of served) expect(isDocumented(route), `${route} is served but not in the OpenAPI document`).toBe(true)
-    for (const route of documented) {
-      const [method, path] = route.split(' ') as [string, string]
-      const url = path.replace(/\{\*\}$/, '*').replace(/\{(\w+)\}/g, ':$1')
-      expect(t.app.hasRoute({ method: method as 'GET', url }), `${route} is documented but not served`).toBe(true)
-    }
-    expect((await t.app.inject({ url: '/docs/' })).statusCode).toBe(200)
-  })
-
-  it('openapi — docs/contract.md names every route of the OpenAPI document, and no other', async () => {
-    const documented = openApiOperations((await t.app.inject({ url: '/openapi.json' })).json())
-    const named = new Set([...contract.matchAll(/`(GET|POST|PATCH|DELETE) (\/[^\s`?]*)/g)]
-      .map((m) => `${m[1]} ${m[2]!.replace(/:(\w+)/g, '{$1}').replace(/\*$/, '{*}').replace(/(.)\/$/, '$1')}`)
-      .filter((r) => !UNDOCUMENTED.test(r)))
-    expect([...named].sort()).toEqual([...documented].sort())
-  })
 })
-
-// The routes no OpenAPI document lists: the document itself and its UI.
-// The docs UI itself, and @fastify/cors' preflight route (OPTIONS /v1/*): not API operations.
-const UNDOCUMENTED = /^[A-Z]+ \/(docs|openapi\.json)(\/|$)|^OPTIONS /
-
-/** "METHOD /path/{param}" of every operation in an OpenAPI document; a trailing slash dropped. */
-function openApiOperations(doc: { paths: Record<string, Record<string, unknown>> }): Set<string> {
-  const operations = new Set<string>()
-  for (const [path, methods] of Object.entries(doc.paths)) {
-    for (const method of Object.keys(methods)) operations.add(`${method.toUpperCase()} ${path.replace(/(.)\/$/, '$1')}`)
-  }
-  return operations
-}
-
-/**
- * "METHOD /path/{param}" of every route fastify serves, read from printRoutes' tree (each level
- * indented by four characters, a node's methods in parentheses); HEAD, added to every GET, left out.
- */
-function servedRoutes(tree: string): string[] {
-  const stack: string[] = []
-  const routes: string[] = []
-  for (const line of tree.split('\n')) {
-    const match = /^([│ ]*)(?:[├└]── )?(\S.*?)(?: \(([A-Z, ]+)\))?$/.exec(line)
-    if (!match) continue
-    const depth = match[1]!.length / 4
-    stack.length = depth
-    stack.push(match[2]!)
-    const path = stack.join('').replace(/:(\w+)/g, '{$1}').replace(/\*$/, '{*}').replace(/(.)\/$/, '$1')
-    for (const method of match[3]?.split(', ') ?? []) if (method !== 'HEAD') routes.push(`${method} ${path}`)
-  }
-  return routes
-}

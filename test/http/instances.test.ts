@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { freePort } from '../support/global-setup.js'
 import { killRedisServer, startRedisServer } from '../support/redis-server.js'
 import { API_KEY, bearer, buildTestApp, type TestApp, deployment } from '../support/app.js'
+import { waitUntil } from '../jobs/support/receiver.js'
 
 // Production runs many stateless instances on one Redis: a change made through one must wake
 // a long-poll held by another, over real HTTP.
@@ -20,7 +21,7 @@ describe('two instances sharing Redis', () => {
     const created = (await b.app.inject({ method: 'POST', url: '/v1/verifications', headers: bearer(API_KEY), payload: { phoneNumber: '09012345678' } })).json()
     const started = Date.now()
     const polling = fetch(`${base}/v1/verifications/${created.id}?waitSeconds=20`, { headers: bearer(created.pollToken) })
-    await new Promise((r) => setTimeout(r, 300))
+    await waitUntil(() => a.app.watch.size === 1, 5000, 'the long-poll held on instance A') // the wake, not the first read, must answer it
     const result = await b.store.recordCall({ callSid: `CA${'1'.repeat(32)}`, from: '+819012345678', to: created.verificationNumber.e164 })
     expect(result.outcome).toBe('verified')
     const body = await (await polling).json()

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { loadFixture } from '../../src/carriers/twilio/fixtures.js'
 import { signTwilioRequest } from '../../src/carriers/twilio/signature.js'
 import { ADMIN_TOKEN, API_KEY, STORE_KINDS, bearer, buildTestApp, type TestApp } from '../support/app.js'
+import { waitUntil } from '../jobs/support/receiver.js'
 
 // R13: an overloaded instance answers /v1 with 503 CONGESTED and the seed's message; the
 // carrier's webhooks and the ops routes go on as usual.
@@ -10,14 +11,6 @@ import { ADMIN_TOKEN, API_KEY, STORE_KINDS, bearer, buildTestApp, type TestApp }
 const BUSY_JA = 'ただ今受付が混雑しておりますので、しばらくしてからご利用下さい。'
 /** Tuesday 2026-03-10 12:00 Japan time: the service-hours gate stays open whatever the real time. */
 const NOON = Date.parse('2026-03-10T03:00:00Z')
-
-async function until(condition: () => boolean, ms = 3000): Promise<void> {
-  const started = Date.now()
-  while (!condition()) {
-    if (Date.now() - started > ms) throw new Error('condition not reached')
-    await new Promise((r) => setTimeout(r, 10))
-  }
-}
 
 function postWebhook(t: TestApp, path: string) {
   const params = { ...(loadFixture('voice-matched').params as Record<string, string>), CallSid: `CA${randomBytes(16).toString('hex')}` }
@@ -43,7 +36,7 @@ for (const kind of STORE_KINDS) {
       expect((await create()).statusCode).toBe(201)
 
       overloaded = true
-      await until(() => t.app.isUnderPressure())
+      await waitUntil(() => t.app.isUnderPressure(), 3000, 'under pressure')
       for (const res of [await create(), await t.app.inject({ url: '/v1/service-status' })]) {
         expect(res.statusCode).toBe(503)
         expect(res.json()).toEqual({ error: { code: 'CONGESTED', message: expect.any(String), messageJa: BUSY_JA } })
@@ -60,7 +53,7 @@ for (const kind of STORE_KINDS) {
       expect((await t.app.inject({ url: '/admin/maintenance', headers: bearer(ADMIN_TOKEN) })).statusCode).toBe(200)
 
       overloaded = false
-      await until(() => !t.app.isUnderPressure())
+      await waitUntil(() => !t.app.isUnderPressure(), 3000, 'pressure lifted')
       expect((await create()).statusCode).toBe(201)
     })
   })
@@ -82,11 +75,11 @@ describe('congestion (R13) from a blocked event loop', () => {
       if (lagging) setTimeout(spin, 0)
     }
     spin()
-    await until(() => t.app.memoryUsage().eventLoopDelay > 200, 5000).finally(() => { lagging = false })
+    await waitUntil(() => t.app.memoryUsage().eventLoopDelay > 200, 5000, 'event loop delay over 200 ms').finally(() => { lagging = false })
     const res = await t.app.inject({ url: '/v1/service-status' })
     expect(res.statusCode).toBe(503)
     expect(res.json().error.code).toBe('CONGESTED')
-    await until(() => !t.app.isUnderPressure())
+    await waitUntil(() => !t.app.isUnderPressure(), 3000, 'pressure lifted')
     expect((await t.app.inject({ url: '/v1/service-status' })).statusCode).toBe(200)
   })
 })

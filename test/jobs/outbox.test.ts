@@ -117,7 +117,10 @@ describe('outbox (Redis)', () => {
       ids.push(`${v.id}.cancelled`)
     }
     await receiver.waitFor((r) => r.delivered.length >= 30, 15_000)
-    await new Promise((r) => setTimeout(r, 300)) // a second delivery of any would arrive by now
+    // Barrier: the outbox is empty (every event enqueued) and no job of these events is left on the
+    // shared queue (every delivery finished), so no second delivery can still be on its way.
+    const settled = async () => (await admin.xlen(`${prefix}outbox`)) === 0 && (await Promise.all(ids.map((id) => a.app.jobs.callbacks.isPending(id)))).every((p) => !p)
+    await waitUntil(settled, 15_000, 'the outbox drained and every callback job finished')
     expect(receiver.received.map((r) => r.eventId).sort()).toEqual(ids.sort())
     const consumers = (await admin.xinfo('CONSUMERS', `${prefix}outbox`, 'callbacks')) as unknown[][]
     expect(consumers.map((c) => c[1]).sort()).toEqual([a.app.relay.consumer, b.app.relay.consumer].sort())

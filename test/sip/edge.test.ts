@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { API_KEY, bearer, buildTestApp, type TestApp } from '../support/app.js'
 import { keys, sipp, sipToolsPresent, SIP_SHARED_SECRET, startTestEdge, STRANGER_IP, type TestEdge } from './support.js'
 
-// The SIP edge on real processes (CONTRACT "The SIP edge"): Kamailio on sip/kamailio.cfg,
+// The SIP edge on real processes (docs/contract.md "The SIP edge"): Kamailio on sip/kamailio.cfg,
 // started as `npm run sip-edge` starts it, reporting to the real service on a real listener;
 // sipp plays the carrier's trunk from 127.0.0.1 (trusted) and 127.0.0.2 (not).
 
@@ -146,7 +146,17 @@ describe.skipIf(!present)('SIP edge — a trunk call through Kamailio to the ser
     const socket = createSocket('udp4')
     await new Promise<void>((done) => socket.bind(0, '127.0.0.1', done))
     for (const d of datagrams) socket.send(Buffer.from(d, 'latin1'), port, host)
-    await new Promise<void>((done) => setTimeout(done, 100))
+    // The barrier: an OPTIONS sent after them from the same socket; its 200 means the edge read them and lived.
+    const options = [
+      `OPTIONS sip:${host}:${port} SIP/2.0`, `Via: SIP/2.0/UDP 127.0.0.1:${socket.address().port};rport;branch=z9hG4bK-barrier`, 'Max-Forwards: 70',
+      'From: <sip:probe@127.0.0.1>;tag=2', `To: <sip:${host}>`, 'Call-ID: barrier-after-garbage', 'CSeq: 1 OPTIONS', 'Content-Length: 0', '', '',
+    ].join('\r\n')
+    const answer = new Promise<string>((resolve) => socket.on('message', (m) => {
+      const text = m.toString('latin1')
+      if (text.includes('barrier-after-garbage')) resolve(text.slice(0, text.indexOf('\r\n')))
+    }))
+    socket.send(Buffer.from(options, 'latin1'), port, host)
+    expect(await Promise.race([answer, new Promise<string>((r) => setTimeout(r, 5000, 'no answer within 5 s').unref())])).toBe('SIP/2.0 200 OK')
     socket.close()
     // Over TCP: a header block larger than any buffer, and a lying Content-Length.
     for (const payload of [invite(['Call-ID: huge-tcp', `X-Padding: ${'b'.repeat(200_000)}`]), invite(['Call-ID: cl']).replace('Content-Length: 0', 'Content-Length: 99999'), 'garbage\r\n\r\n']) {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { parseSipInvite } from '../../src/carriers/sip/invite.js'
 
 // The edge's report → the call: caller from P-Asserted-Identity else From, called from the
-// Request-URI, Japanese number forms, R5 withheld, verstat (CONTRACT "The SIP edge").
+// Request-URI, Japanese number forms, R5 withheld, verstat (docs/contract.md "The SIP edge").
 
 const EDGE = 'sip:0120000001@192.0.2.10:5060;user=phone'
 

@@ -1,17 +1,11 @@
-import { attestationFromVerstat, type CallerAttestation } from '../../domain/carrier.js'
+import { attestationFromVerstat } from '../../domain/carrier.js'
+import type { CarrierCall } from '../core.js'
 import type { FormParams } from '../form.js'
 import { calledNumber, numberOf, parseSipUri, splitValues, uriOf } from './identity.js'
 
 // The report the SIP edge posts for each INVITE it rings or refuses as withheld (form fields
 // named in sip/kamailio.cfg QUEUE_REPORT) → the carrier-neutral call.
 
-export interface SipInvite {
-  callId: string
-  /** The caller in the core's terms: a number as the trunk wrote it, '' when withheld (R5). */
-  from: string
-  to: string
-  attestation?: CallerAttestation
-}
 
 const CALL_ID = /^[\x21-\x7e]{1,256}$/ // RFC 3261 word characters, no spaces or controls
 
@@ -31,8 +25,11 @@ export function isWithheldSipCaller(fromUser: string, privacy: string | undefine
   return callerNumber === ''
 }
 
-/** The report → the call; null when it lacks what every INVITE has (Call-ID, Request-URI, From). */
-export function parseSipInvite(form: FormParams): SipInvite | null {
+/**
+ * The report → the core's call: the caller as the trunk wrote it, '' when withheld (R5); null
+ * when it lacks what every INVITE has (Call-ID, Request-URI, From).
+ */
+export function parseSipInvite(form: FormParams): CarrierCall | null {
   const callId = field(form, 'callId')
   const requestUri = field(form, 'requestUri')
   const fromHeader = field(form, 'from')

@@ -1,3 +1,5 @@
+import { isAnsweredCall } from '../../domain/pool.js'
+
 // The form bodies Twilio posts to the voice, fallback and status URLs, as typed objects.
 // Field names are Twilio's (Twilio docs, "TwiML Voice: Twilio's request" and "Call status
 // callbacks"). A body that could not have come from Twilio parses to null: the route
@@ -35,7 +37,7 @@ export interface StatusParams extends Omit<VoiceParams, 'callStatus' | 'errorCod
   callStatus: CallStatus
   /** Seconds from answer to hang-up; Twilio sends it only on "completed". */
   callDuration: number | null
-  /** A call with CallDuration > 0 was answered: the number is misconfigured (CONTRACT.md status). */
+  /** R6: a call with CallDuration > 0 was answered: the number is misconfigured (docs/contract.md "Status"). */
   answered: boolean
   sipResponseCode?: string
 }
@@ -130,7 +132,7 @@ export function parseStatusParams(body: unknown, ids: IdShapes = TWILIO_IDS): St
     ...common,
     callStatus: common.callStatus,
     callDuration,
-    answered: callDuration !== null && callDuration > 0,
+    answered: callDuration !== null && isAnsweredCall(callDuration),
   }
   const sipResponseCode = optional(form, 'SipResponseCode')
   if (sipResponseCode) params.sipResponseCode = sipResponseCode

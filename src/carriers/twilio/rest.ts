@@ -4,7 +4,7 @@ import type { IncomingPhoneNumberInstance } from 'twilio/lib/rest/api/v2010/acco
 import { publicUrl } from './signature.js'
 
 // Pool sync's side of Twilio's REST API: the account's IncomingPhoneNumbers, listed and
-// pointed at this service (CONTRACT.md "POST /admin/numbers/sync").
+// pointed at this service (docs/contract.md, `POST /admin/numbers/sync`).
 
 export const DEFAULT_TWILIO_API_URL = 'https://api.twilio.com'
 

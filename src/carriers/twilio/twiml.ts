@@ -1,6 +1,6 @@
 import twilio from 'twilio'
 
-// The one answer the service ever gives a call (CONTRACT.md "money and time rules"; R6):
+// The one answer the service ever gives a call (docs/contract.md "Rules that hold everywhere"; R6):
 // <Reject> ends the call before it is answered, so nobody is billed and nothing plays.
 // reason="busy" makes the caller hear a busy tone rather than "this number is not in
 // service" (Twilio docs, TwiML <Reject>: reason "rejected" is the default, "busy" the other).
