@@ -1,5 +1,5 @@
 import { DEFAULT_CARRIER, isWrongCarrier } from '../../domain/carrier.js'
-import { japanDay } from '../../domain/japan.js'
+import { japanDayNumber } from '../../domain/japan.js'
 import { isAnsweredCall } from '../../domain/pool.js'
 import { applyCall, isInsideWindow, type Verification } from '../../domain/verification.js'
 import { CALL_ID_TTL_MS, type CallStore } from '../roles/calls.js'
@@ -30,7 +30,7 @@ function hourCount(state: MemoryState, number: NumberRecord, now: number): { cal
 
 /** A call reached a pool number: it is alive, whatever the call was (includes/pool.lua note_call). */
 function noteCall(state: MemoryState, number: NumberRecord, now: number): void {
-  const key = periodKey(number.e164, japanDay(now))
+  const key = periodKey(number.e164, japanDayNumber(now))
   state.dayCalls.set(key, (state.dayCalls.get(key) ?? 0) + 1)
   hourCount(state, number, now).calls++
   number.lastCallAt = now
@@ -75,7 +75,7 @@ export function memoryCalls(state: MemoryState): CallStore {
       const number = found && !isWrongCarrier(found.carrier, input.carrier) ? found : undefined
       if (!number) return { answered, number: null }
       const now = state.clock()
-      const key = periodKey(number.e164, japanDay(now))
+      const key = periodKey(number.e164, japanDayNumber(now))
       const outcomes = state.dayOutcomes.get(key) ?? {}
       outcomes[input.status] = (outcomes[input.status] ?? 0) + 1
       state.dayOutcomes.set(key, outcomes)

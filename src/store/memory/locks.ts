@@ -1,4 +1,4 @@
-import { japanDay, nextJapanMidnight } from '../../domain/japan.js'
+import { japanDayNumber, nextJapanMidnight } from '../../domain/japan.js'
 import { countsAsFailure, type Verification } from '../../domain/verification.js'
 import { Refusal, refusalError } from '../refusals.js'
 import type { DayLock, Hits, LockStore, RateCount } from '../roles/locks.js'
@@ -22,13 +22,13 @@ export function countFailure(state: MemoryState, v: Verification, now: number): 
   if (state.failureCounted.has(v.id) || !countsAsFailure(v.status)) return
   state.failureCounted.add(v.id)
   const { failures } = state
-  const day = japanDay(v.createdAt)
+  const day = japanDayNumber(v.createdAt)
   const key = periodKey(lockKey(v.tenant, v.phoneHash), day)
   failures.set(key, (failures.get(key) ?? 0) + 1)
   // During a rotation the day's count under the previous key's hash counts too (as count_failure in Lua).
   const previous = state.previousHashes.get(v.id)
   const count = failures.get(key)! + (previous ? failures.get(periodKey(lockKey(v.tenant, previous), day)) ?? 0 : 0)
-  if (count >= state.options.lockAfterFailures && day === japanDay(now)) state.locks.set(lockKey(v.tenant, v.phoneHash), nextJapanMidnight(now))
+  if (count >= state.options.lockAfterFailures && day === japanDayNumber(now)) state.locks.set(lockKey(v.tenant, v.phoneHash), nextJapanMidnight(now))
 }
 
 function hit(state: MemoryState, key: string, windowMs: number, now: number): Hits {
@@ -52,7 +52,7 @@ export function takeCounts(state: MemoryState, counts: RateCount[] | undefined, 
 function dayLock(state: MemoryState, tenant: string, phoneNumber: string, now: number): DayLock {
   const hashes = hashesOf(state, phoneNumber)
   const until = lockedUntil(state, tenant, hashes, now)
-  const day = japanDay(now)
+  const day = japanDayNumber(now)
   const count = hashes.reduce((sum, hash) => sum + (state.failures.get(periodKey(lockKey(tenant, hash), day)) ?? 0), 0)
   return { tenant, phoneNumber, failures: count, ...(until ? { lockedUntil: until } : {}) }
 }
@@ -70,7 +70,7 @@ export function memoryLocks(state: MemoryState): LockStore {
     async clearLock(tenant, phoneNumber) {
       const now = state.clock()
       const before = dayLock(state, tenant, phoneNumber, now)
-      const day = japanDay(now)
+      const day = japanDayNumber(now)
       for (const hash of hashesOf(state, phoneNumber)) {
         state.locks.delete(lockKey(tenant, hash))
         state.failures.delete(periodKey(lockKey(tenant, hash), day))

@@ -1,5 +1,5 @@
 import { DEFAULT_CARRIER } from '../../domain/carrier.js'
-import { japanDay } from '../../domain/japan.js'
+import { japanDayNumber } from '../../domain/japan.js'
 import { isAllocatable, isSilentNumber } from '../../domain/pool.js'
 import { isInsideWindow, isOpen } from '../../domain/verification.js'
 import { Refusal, refusalError } from '../refusals.js'
@@ -15,7 +15,7 @@ export function numberView(state: MemoryState, record: NumberRecord, now: number
   for (const v of state.verifications.values()) {
     if (v.verificationNumber === record.e164 && isOpen(v.status) && isInsideWindow(v, now)) pending++
   }
-  const key = periodKey(record.e164, japanDay(now))
+  const key = periodKey(record.e164, japanDayNumber(now))
   return { ...record, pending, callsToday: state.dayCalls.get(key) ?? 0, outcomesToday: { ...state.dayOutcomes.get(key) } }
 }
 

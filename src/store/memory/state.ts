@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events'
 import type { MaintenanceWindow } from '../../domain/calendar.js'
-import { japanDay } from '../../domain/japan.js'
+import { japanDayNumber } from '../../domain/japan.js'
 import { hashedPhone } from '../../domain/phonehash.js'
 import type { Verification } from '../../domain/verification.js'
 import type { WeightIndex } from '../allocation.js'
@@ -11,7 +11,8 @@ import type { StoreOptions } from '../types.js'
 
 // What the memory store's roles share: one object of maps, read and written by each role's
 // steps. A step runs with no await inside, which is what makes it atomic here. Keys join their
-// parts with \n (no part holds one); a customer number appears only as its HMAC.
+// parts with \n (no part holds one); a customer number appears only as its HMAC; a day is the
+// Japan day number, as in Redis' keys (domain/japan.ts japanDayNumber).
 
 export interface MemoryStoreOptions extends StoreOptions {
   clock?: () => number
@@ -88,7 +89,7 @@ export function createMemoryState(options: MemoryStoreOptions): MemoryState {
 export const lockKey = (tenant: string, phone: string): string => `${tenant}\n${phone}`
 
 /** A per-day or per-hour counter's key: the Japan day or the hour is its last part (what sweep reads). */
-export const periodKey = (key: string, period: string | number): string => `${key}\n${period}`
+export const periodKey = (key: string, period: number): string => `${key}\n${period}`
 
 /** The hashes a lookup honours: the current key's, then the previous key's during a rotation. */
 export function hashesOf(state: MemoryState, e164: string): string[] {
@@ -106,9 +107,16 @@ export function retained(state: MemoryState, id: string, now: number): Verificat
   return v && v.expiresAt + state.options.retentionMs >= now ? v : undefined
 }
 
-/** What Redis' TTLs forget, forgotten here at most once a minute (from create, read, hit and putSession). */
+/**
+ * What Redis' TTLs forget, forgotten here at most once a minute (from create, read, hit and
+ * putSession). Small, so that it inlines into those steps: a call with the clock's reading
+ * would box it on every status poll.
+ */
 export function sweep(state: MemoryState, now: number): void {
-  if (now - state.lastSweep < 60_000) return
+  if (now - state.lastSweep >= 60_000) forget(state, now)
+}
+
+function forget(state: MemoryState, now: number): void {
   state.lastSweep = now
   const { verifications, failureCounted, previousHashes } = state
   for (const [id, v] of verifications) {
@@ -130,8 +138,8 @@ export function sweep(state: MemoryState, now: number): void {
     for (const [to, id] of byNumber) if (!verifications.has(id)) byNumber.delete(to)
     if (byNumber.size === 0) state.callers.delete(caller)
   }
-  const yesterday = japanDay(now - 86_400_000)
+  const yesterday = japanDayNumber(now) - 1
   for (const map of [state.failures, state.dayCalls, state.dayOutcomes]) {
-    for (const key of map.keys()) if (key.slice(key.lastIndexOf('\n') + 1) < yesterday) map.delete(key)
+    for (const key of map.keys()) if (Number(key.slice(key.lastIndexOf('\n') + 1)) < yesterday) map.delete(key)
   }
 }
