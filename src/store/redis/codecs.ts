@@ -97,8 +97,10 @@ export interface StepReply {
   changed: Verification[]
 }
 
-/** cjson writes an empty list as {}. */
-export const toVerifications = (list: Hash[] | Record<string, never>): Verification[] => (Array.isArray(list) ? list.map(toVerification) : [])
+/** A list of verification hashes (cjson writes an empty list as {}). */
+export function toVerifications(list: Hash[] | Record<string, never>): Verification[] {
+  return Array.isArray(list) ? list.map(toVerification) : []
+}
 
 export function decodeStep(json: string): StepReply {
   const wire = JSON.parse(json) as StepWire
@@ -152,7 +154,7 @@ export function toPoolNumber(view: NumberView): PoolNumber {
 }
 
 /** listNumbers-1.lua's JSON array of views ({} when the pool is empty). */
-export const toPoolNumbers = (json: string): PoolNumber[] => {
+export function toPoolNumbers(json: string): PoolNumber[] {
   const views = JSON.parse(json) as NumberView[] | Record<string, never>
   return Array.isArray(views) ? views.map(toPoolNumber) : []
 }
