@@ -904,6 +904,28 @@ export function storeContract(name: string, factory: StoreFactory): void {
         expect((await store.getNumber(N1))!.allocationsSinceCall).toBe(1)
       })
 
+      it('listNumbers — answers each number as getNumber reads it: pending, today\'s calls and outcomes, the last outcome, label', async () => {
+        const { store } = await harness()
+        await onlyActive(store, N1)
+        await create(store)
+        await store.recordWithheldCall(N1, callSid())
+        await store.recordCallStatus({ callSid: callSid(), to: N1, status: 'busy', durationSeconds: 0 })
+        await store.updateNumber(N2, { label: 'osaka', weight: 3 })
+        const listed = await store.listNumbers()
+        expect(listed).toEqual(await Promise.all(POOL.map((e164) => store.getNumber(e164))))
+        expect(listed[0]).toMatchObject({ e164: N1, pending: 1, callsToday: 1, outcomesToday: { busy: 1 }, lastOutcome: { status: 'busy', durationSeconds: 0 } })
+        expect(listed[1]).toMatchObject({ e164: N2, label: 'osaka', weight: 3, pending: 0, callsToday: 0, outcomesToday: {} })
+      })
+
+      it('recordCallStatus — answers the number as getNumber reads it after the callback', async () => {
+        const { store } = await harness()
+        await onlyActive(store, N1)
+        await create(store)
+        const result = await store.recordCallStatus({ callSid: callSid(), to: N1, status: 'completed', durationSeconds: 2 })
+        expect(result.number).toEqual(await store.getNumber(N1))
+        expect(result.number).toMatchObject({ pending: 1, state: 'quarantined', health: 'answered', outcomesToday: { completed: 1 } })
+      })
+
       it('recordCallStatus — a call with a duration quarantines the number as answered; never allocated again', async () => {
         const { store } = await harness()
         const result = await store.recordCallStatus({ callSid: callSid(), to: N1, status: 'completed', durationSeconds: 3 })

@@ -11,10 +11,10 @@ import { API_KEY, bearer, buildTestApp, type TestApp } from '../support/app.js'
 import { freePort } from '../support/global-setup.js'
 import { testPrefix } from '../support/redis.js'
 
-// CONTRACT "Running it": production is a primary and a replica watched by Sentinel. Real
-// processes, the app connected only through Sentinel: a planned failover, then the primary
-// SIGKILLed. Meanwhile answers are 503 STORE_UNAVAILABLE (never 500); then the app carries on
-// on the new primary with everything that had been replicated.
+// docs/contract.md "Running it in production": production is a primary and a replica watched
+// by Sentinel. Real processes, the app connected only through Sentinel: a planned failover, then
+// the primary SIGKILLed. Meanwhile answers are 503 STORE_UNAVAILABLE (never 500); then the app
+// carries on on the new primary with everything that had been replicated.
 
 const RECOVERY_BOUND_MS = 15_000
 

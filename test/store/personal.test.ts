@@ -12,8 +12,8 @@ import { ADMIN_TOKEN, API_KEY, bearer, buildTestApp, type TestApp } from '../sup
 import { deleteKeys, redisUrl, testPrefix } from '../support/redis.js'
 import { startReceiver, type Receiver } from '../jobs/support/receiver.js'
 
-// CONTRACT "Personal data at rest": a dump of Redis shows no customer's number. A whole flow on
-// a real app (create with reference and callback, a matched call, an unmatched caller, a day
+// docs/contract.md "Personal data at rest": a dump of Redis shows no customer's number. A whole
+// flow on a real app (create with reference and callback, a matched call, an unmatched caller, a day
 // lock and its lifting by staff, callbacks delivered through BullMQ), then every key under the
 // test's prefix is read whole, whatever its type, and searched for each number in every form a
 // number is written in. The logs and the metrics are searched the same way.

@@ -5,9 +5,10 @@ import { describe, expect, it, onTestFinished, vi } from 'vitest'
 import { CallverifyError } from '../../src/domain/errors.js'
 import { JAPAN_OFFSET_MS, japanDay, japanDayNumber, nextJapanMidnight } from '../../src/domain/japan.js'
 import { createRedisStore } from '../../src/store/redis/index.js'
-import type { CreateVerificationInput, StatusEvent, Store } from '../../src/store/types.js'
+import type { CreateVerificationInput, PoolNumber, StatusEvent, Store } from '../../src/store/types.js'
 import { freePort } from '../support/global-setup.js'
 import { killRedisServer, startRedisServer } from '../support/redis-server.js'
+import { commandsDuring } from '../support/monitor.js'
 import { deleteKeys, redisUrl, testPrefix } from '../support/redis.js'
 import { storeContract } from './contract.js'
 import { TEST_PHONE_HASH } from '../support/app.js'
@@ -134,6 +135,36 @@ describe('redis store — keys', () => {
     expect(await redis.get(`${keyPrefix}fail:bank-a:${hash}:${day}`)).toBe('1')
     const lockTtl = await redis.pttl(`${keyPrefix}lock:bank-a:${hash}`)
     expect(Math.abs(cancelled.now + lockTtl - nextJapanMidnight(cancelled.now))).toBeLessThan(2000)
+  })
+})
+
+describe('redis store — round trips', () => {
+  it('listNumbers and recordCallStatus — one round trip each, whatever the pool size', async () => {
+    // MONITOR on a redis-server of this test's own: every command sent to it is this store's, but
+    // the handshake of commandsDuring's own marker client.
+    const sent = (args: string[]) => !['hello', 'info', 'client'].includes(args[0]!.toLowerCase())
+    const port = await freePort()
+    const server = await startRedisServer(port)
+    onTestFinished(() => killRedisServer(server))
+    const url = `redis://127.0.0.1:${port}`
+    const { store } = await openStore({ url })
+    expect(await store.listNumbers()).toEqual([])
+    const numbers = Array.from({ length: 12 }, (_, i) => `+8112000${String(i).padStart(4, '0')}`)
+    await store.ensurePoolNumbers(numbers)
+    await store.createVerification(input())
+    await store.recordCallStatus({ callSid: 'CArt0', to: numbers[1]!, status: 'busy', durationSeconds: 0 })
+
+    let listed: PoolNumber[] = []
+    const listing = await commandsDuring(sent, async () => (listed = await store.listNumbers()), url)
+    expect(listing.map(([name]) => name)).toEqual(['evalsha'])
+    expect(listed.map((n) => n.e164)).toEqual(numbers)
+    expect(listed.reduce((sum, n) => sum + n.pending, 0)).toBe(1)
+    expect(listed[1]!.outcomesToday).toEqual({ busy: 1 })
+
+    let status: Awaited<ReturnType<Store['recordCallStatus']>> | undefined
+    const callback = await commandsDuring(sent, async () => (status = await store.recordCallStatus({ callSid: 'CArt1', to: numbers[0]!, status: 'completed', durationSeconds: 2 })), url)
+    expect(callback.map(([name]) => name)).toEqual(['evalsha'])
+    expect(status).toMatchObject({ answered: true, number: { e164: numbers[0], state: 'quarantined', health: 'answered', outcomesToday: { completed: 1 } } })
   })
 })
 

@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs'
 import { Redis } from 'ioredis'
 import { describe, expect, it, onTestFinished } from 'vitest'
-import { READ_FIELDS } from '../../src/store/redis/index.js'
+import { READ_FIELDS } from '../../src/store/redis/codecs.js'
 import { scriptSources } from '../../src/store/redis/scripts.js'
 import { redisUrl } from '../support/redis.js'
 

@@ -1,10 +1,8 @@
 import type { Redis } from 'ioredis'
 import { toOutboxEntry } from '../outbox.js'
-import type { Outbox, OutboxEntry } from '../types.js'
+import type { Outbox, OutboxEntry } from '../roles/events.js'
 import { openRedis, STORE_CONNECTION_OPTIONS } from './connection.js'
-import type { RedisStoreOptions } from './index.js'
-
-export { DEFAULT_OUTBOX_MAX_LENGTH } from '../outbox.js'
+import type { RedisStoreOptions } from './context.js'
 
 // The outbox of Redis mode: the stream `outbox` that every status-changing script appends to
 // (includes/verification.lua publish), read through one consumer group. XREADGROUP hands each

@@ -1,56 +1,179 @@
-import { readFileSync, readdirSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
-import type { Redis, Result } from 'ioredis'
+import type { Redis } from 'ioredis'
+import { DEFAULT_CARRIER, encodeAttestation } from '../../domain/carrier.js'
+import type { CancelReason } from '../../domain/verification.js'
+import { JAPAN_OFFSET_MS } from '../../domain/japan.js'
+import type { HashedPhone } from '../../domain/phonehash.js'
+import type { NumberHealth, NumberState } from '../../domain/pool.js'
+import { DEFAULT_OUTBOX_MAX_LENGTH } from '../outbox.js'
+import { CALL_ID_TTL_MS, type CallStatusInput, type RecordCallInput } from '../roles/calls.js'
+import type { RateCount } from '../roles/locks.js'
+import type { CreateVerificationInput } from '../roles/verifications.js'
+import type { Refusal } from '../refusals.js'
+import type { CreateReply, ReadReply } from './codecs.js'
+import type { RedisStoreOptions } from './context.js'
+import { rejectAsStoreError } from './context.js'
+import type { Arg } from './loader.js'
 
-// One loader for every script (bullmq's habit): the key count comes from the file name
-// (`recordCall-3.lua` → recordCall with 3 keys; `-n`: the caller passes the count first, for
-// scripts that take a varying number of rate-limit counters) and `--- @include "x"` pastes
-// lua/includes/x.lua.
-// ioredis sends EVALSHA and falls back to EVAL on NOSCRIPT, so a failover's empty script
-// cache heals itself — which is why these are never queued inside multi().
+export { defineScripts, scriptSources } from './loader.js'
 
-const LUA_DIR = fileURLToPath(new URL('./lua/', import.meta.url))
-const INCLUDE = /^--- @include "([a-z-]+)"$/gm
+// Each Lua script as a typed method (bullmq's Scripts class): it takes what the step needs and
+// lays out KEYS and ARGV in the order the script's header documents, so no caller counts
+// arguments. The keys known before the call go in KEYS (ioredis prefixes them); the prefix for
+// the keys a script derives goes in ARGV. A driver error comes back as a store error (failure.ts).
 
-type Arg = string | number
+/** A caller's number as a script takes it: its digests (never the number) and, for a create, its R1 mask. */
+export type CallerDigests = HashedPhone & { masked?: string }
 
-declare module 'ioredis' {
-  interface RedisCommander<Context> {
-    createVerification(...keysAndArgs: Arg[]): Result<string | [number, string] | [number, number, string, string], Context>
-    readVerification(...keysAndArgs: Arg[]): Result<-1 | string | [number, number], Context>
-    hit(...keysAndArgs: Arg[]): Result<[number, number], Context>
-    confirmVerification(...keysAndArgs: Arg[]): Result<string, Context>
-    cancelVerification(...keysAndArgs: Arg[]): Result<string, Context>
-    recordCall(...keysAndArgs: Arg[]): Result<string, Context>
-    recordWithheldCall(...keysAndArgs: Arg[]): Result<number, Context>
-    recordCallStatus(...keysAndArgs: Arg[]): Result<number, Context>
-    addNumber(...keysAndArgs: Arg[]): Result<string | number, Context>
-    updateNumber(...keysAndArgs: Arg[]): Result<string | number, Context>
-    markSilent(...keysAndArgs: Arg[]): Result<number, Context>
-    expireDue(...keysAndArgs: Arg[]): Result<string, Context>
-    summarizePool(...keysAndArgs: Arg[]): Result<string[], Context>
+const NO_COUNTS: readonly RateCount[] = []
+
+/** A count's KEYS: its counter, and right after it the same counter under the previous key (includes/counts.lua). */
+function pushCountKeys(args: Arg[], counts: readonly RateCount[]): void {
+  for (const c of counts) {
+    args.push(`rl:${c.key}`)
+    if (c.previousKey !== undefined) args.push(`rl:${c.previousKey}`)
   }
 }
 
-function resolveIncludes(source: string, seen = new Set<string>()): string {
-  return source.replace(INCLUDE, (_line, name: string) => {
-    if (seen.has(name)) return ''
-    seen.add(name)
-    return resolveIncludes(readFileSync(`${LUA_DIR}includes/${name}.lua`, 'utf8'), seen)
-  })
+/** A count's ARGV triple: window in ms, max, previous (1 when its previous-key counter follows). */
+function pushCountArgv(args: Arg[], counts: readonly RateCount[]): void {
+  for (const c of counts) args.push(c.windowMs, c.max, c.previousKey === undefined ? 0 : 1)
 }
 
-export function scriptSources(): { name: string; numberOfKeys: number | undefined; lua: string }[] {
-  return readdirSync(LUA_DIR)
-    .filter((file) => file.endsWith('.lua'))
-    .map((file) => {
-      const match = /^([A-Za-z]+)-(\d+|n)\.lua$/.exec(file)
-      if (!match) throw new Error(`lua script ${file} must be named <operation>-<numberOfKeys or n>.lua`)
-      const numberOfKeys = match[2] === 'n' ? undefined : Number(match[2])
-      return { name: match[1]!, numberOfKeys, lua: resolveIncludes(readFileSync(LUA_DIR + file, 'utf8')) }
-    })
+/**
+ * A `-n` script's KEYS: their number, then the script's own keys, then the counts'
+ * (includes/counts.lua). `keys` opens with a 0 where the number goes (cheaper than an unshift).
+ */
+function countedKeys(keys: Arg[], counts: readonly RateCount[]): Arg[] {
+  pushCountKeys(keys, counts)
+  keys[0] = keys.length - 1
+  return keys
 }
 
-export function defineScripts(redis: Redis): void {
-  for (const { name, numberOfKeys, lua } of scriptSources()) redis.defineCommand(name, numberOfKeys === undefined ? { lua } : { numberOfKeys, lua })
+/** A call id counts once per carrier: two carriers' ids may collide, a retry of one may not. */
+const sidKey = (carrier: string | undefined, callId: string): string => `sid:${carrier ?? DEFAULT_CARRIER}:${callId}`
+
+/** ',a,b,' so a script can find ',tenant,' with string.find (tenant names hold no comma: config.ts). */
+const tenantList = (tenants: string[] | undefined): string => (tenants && tenants.length > 0 ? `,${tenants.join(',')},` : '')
+
+export class Scripts {
+  /** ARGV[1..5] of every verification script (includes/verification.lua context()). */
+  private readonly contextArgv: readonly Arg[]
+
+  constructor(private readonly redis: Redis, private readonly options: RedisStoreOptions) {
+    this.contextArgv = [options.keyPrefix, options.lockAfterFailures, JAPAN_OFFSET_MS, options.retentionMs, options.outboxMaxLength ?? DEFAULT_OUTBOX_MAX_LENGTH]
+  }
+
+  private send<T>(command: (...args: Arg[]) => Promise<T>, args: Arg[]): Promise<T> {
+    try {
+      return command.apply(this.redis, args).catch(rejectAsStoreError)
+    } catch (error) {
+      return rejectAsStoreError(error)
+    }
+  }
+
+  /** Appends ARGV[1..5] of a verification script (includes/verification.lua context()) to its KEYS. */
+  private withContext(keys: Arg[]): Arg[] {
+    for (const arg of this.contextArgv) keys.push(arg)
+    return keys
+  }
+
+  /** createVerification-n.lua. */
+  createVerification(input: CreateVerificationInput, caller: CallerDigests): Promise<CreateReply> {
+    const counts = input.counts ?? NO_COUNTS
+    const args = this.withContext(countedKeys([0, `caller:${caller.hash}`, 'pool:active', `lock:${input.tenant}:${caller.hash}`, `v:${input.id}`], counts))
+    args.push(
+      input.id, input.tenant, caller.hash, input.pollTokenHash, input.windowMs, input.random,
+      input.reference ?? '', input.callbackUrl ?? '', caller.masked ?? '', caller.previousHash ?? '',
+    )
+    pushCountArgv(args, counts)
+    return this.send(this.redis.createVerification, args)
+  }
+
+  /** readVerification-n.lua: the status poll's step. */
+  readVerification(read: { id: string; counts?: readonly RateCount[] | undefined }): Promise<ReadReply> {
+    const counts = read.counts ?? NO_COUNTS
+    const args = this.withContext(countedKeys([0, `v:${read.id}`], counts))
+    pushCountArgv(args, counts)
+    return this.send(this.redis.readVerification, args)
+  }
+
+  /** hit-1.lua. */
+  hit(count: { key: string; windowMs: number }): Promise<[current: number, ttlMs: number]> {
+    return this.send(this.redis.hit, [`rl:${count.key}`, count.windowMs])
+  }
+
+  /** confirmVerification-1.lua. */
+  confirmVerification(step: { id: string; tenant: string }): Promise<string> {
+    const args = this.withContext([`v:${step.id}`])
+    args.push(step.tenant)
+    return this.send(this.redis.confirmVerification, args)
+  }
+
+  /** cancelVerification-1.lua; no tenant: a poll token's cancel (already checked). */
+  cancelVerification(step: { id: string; reason: CancelReason; tenant?: string | undefined }): Promise<string> {
+    const args = this.withContext([`v:${step.id}`])
+    args.push(step.tenant ?? '', step.reason)
+    return this.send(this.redis.cancelVerification, args)
+  }
+
+  /** expireDue-1.lua. */
+  expireDue(step: { limit: number }): Promise<string> {
+    const args = this.withContext(['pool:all'])
+    args.push(step.limit)
+    return this.send(this.redis.expireDue, args)
+  }
+
+  /** recordCall-3.lua. */
+  recordCall(call: RecordCallInput, caller: CallerDigests): Promise<string> {
+    const args = this.withContext([sidKey(call.carrier, call.callSid), `caller:${caller.hash}`, `pool:n:${call.to}`])
+    args.push(call.to, CALL_ID_TTL_MS, caller.previousHash ?? '', call.carrier ?? DEFAULT_CARRIER, encodeAttestation(call.attestation), tenantList(call.refusingTenants))
+    return this.send(this.redis.recordCall, args)
+  }
+
+  /** recordWithheldCall-2.lua. */
+  recordWithheldCall(call: { to: string; callSid: string; carrier?: string | undefined }): Promise<0 | 1> {
+    const args = this.withContext([sidKey(call.carrier, call.callSid), `pool:n:${call.to}`])
+    args.push(call.to, CALL_ID_TTL_MS, call.carrier ?? DEFAULT_CARRIER)
+    return this.send(this.redis.recordWithheldCall, args)
+  }
+
+  /** recordCallStatus-2.lua. */
+  recordCallStatus(status: CallStatusInput): Promise<string | Refusal.NumberUnknown> {
+    return this.send(this.redis.recordCallStatus, [
+      `pool:n:${status.to}`, 'pool:active',
+      status.durationSeconds, status.status, this.options.keyPrefix, JAPAN_OFFSET_MS, status.carrier ?? DEFAULT_CARRIER,
+    ])
+  }
+
+  /** addNumber-3.lua. */
+  addNumber(number: { e164: string; carrier?: string | undefined; weight?: number | undefined; label?: string | undefined }): Promise<string | Refusal.NumberExists> {
+    return this.send(this.redis.addNumber, [
+      `pool:n:${number.e164}`, 'pool:all', 'pool:active',
+      number.e164, number.weight ?? 1, number.label ?? '', number.carrier ?? DEFAULT_CARRIER,
+    ])
+  }
+
+  /** updateNumber-2.lua: '' leaves a field as it is; an empty label clears it (a NUL byte on the wire). */
+  updateNumber(update: { e164: string; state?: NumberState; weight?: number; label?: string; health?: NumberHealth; carrier?: string; guard?: boolean }): Promise<string | Refusal.NumberUnknown | Refusal.LastActive | Refusal.Retired> {
+    const label = update.label === undefined ? '' : update.label === '' ? '\0' : update.label
+    return this.send(this.redis.updateNumber, [
+      `pool:n:${update.e164}`, 'pool:active',
+      update.state ?? '', update.weight ?? '', label, update.health ?? '', update.guard ? '1' : '', update.carrier ?? '',
+    ])
+  }
+
+  /** markSilent-1.lua. */
+  markSilent(number: { e164: string; threshold: number }): Promise<0 | 1> {
+    return this.send(this.redis.markSilent, [`pool:n:${number.e164}`, number.threshold])
+  }
+
+  /** listNumbers-1.lua. */
+  listNumbers(): Promise<string> {
+    return this.send(this.redis.listNumbers, ['pool:all', this.options.keyPrefix, JAPAN_OFFSET_MS])
+  }
+
+  /** summarizePool-1.lua. */
+  summarizePool(): Promise<string[]> {
+    return this.send(this.redis.summarizePool, ['pool:all', this.options.keyPrefix])
+  }
 }

@@ -15,7 +15,7 @@
 ]]
 --- @include "verification"
 --- @include "counts"
--- The order store/redis/index.ts READ_FIELDS parses (test/store/scripts.test.ts keeps them one).
+-- The order store/redis/codecs.ts READ_FIELDS parses (test/store/scripts.test.ts keeps them one).
 local FIELDS = {
   'id', 'tenant', 'phone', 'mask', 'to', 'status', 'createdAt', 'expiresAt', 'calls', 'tokenHash',
   'verifiedAt', 'confirmedAt', 'cancelledAt', 'cancelReason', 'attest', 'callbackUrl', 'reference',

@@ -7,9 +7,11 @@
   ARGV[1] duration in seconds   ARGV[2] the call's status (busy, no-answer, failed, completed…)
   ARGV[3] key prefix, for the derived outcomes:{to}:{day} hash   ARGV[4] Japan's UTC offset in ms
   ARGV[5] the callback's carrier: another carrier's callback cannot quarantine this number
-  Output: 1 answered, 0 not answered, -9 not a pool number (or another carrier's)
+  Output: JSON of the number as it is now (includes/pool.lua number_view), answered or not: the
+  caller needs no second read; -9 not a pool number (or another carrier's)
 ]]
--- For its clock and Japan day only (now_ms, japan_day): its ARGV are its own, not context()'s.
+-- For its clock, Japan day and hash reads only (now_ms, japan_day, hgetall): its ARGV are its
+-- own, not context()'s.
 --- @include "verification"
 --- @include "pool"
 if redis.call('EXISTS', KEYS[1]) == 0 or wrong_carrier(KEYS[1], ARGV[5]) then return -9 end
@@ -21,10 +23,11 @@ local outcomes = ARGV[3] .. 'outcomes:' .. e164 .. ':' .. day
 redis.call('HINCRBY', outcomes, ARGV[2], 1)
 redis.call('PEXPIREAT', outcomes, (day + 2) * DAY_MS - offset)
 redis.call('HSET', KEYS[1], 'lastOutcome', ARGV[2], 'lastOutcomeDuration', ARGV[1], 'lastOutcomeAt', now)
-if not is_answered(tonumber(ARGV[1])) then return 0 end
-redis.call('HSET', KEYS[1], 'health', 'answered')
-if redis.call('HGET', KEYS[1], 'state') ~= 'retired' then
-  redis.call('HSET', KEYS[1], 'state', 'quarantined')
-  sync_active(KEYS[2], { e164 = e164, state = 'quarantined' })
+if is_answered(tonumber(ARGV[1])) then
+  redis.call('HSET', KEYS[1], 'health', 'answered')
+  if redis.call('HGET', KEYS[1], 'state') ~= 'retired' then
+    redis.call('HSET', KEYS[1], 'state', 'quarantined')
+    sync_active(KEYS[2], { e164 = e164, state = 'quarantined' })
+  end
 end
-return 1
+return cjson.encode(number_view(ARGV[3], offset, KEYS[1], now))

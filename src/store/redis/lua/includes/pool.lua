@@ -97,3 +97,19 @@ end
 local function is_answered(duration)
   return duration > 0
 end
+
+-- A pool number as the stores answer it (store/roles/pool.ts PoolNumber): its hash, the open
+-- verifications pointing at it now, and today's calls and status callbacks by outcome (Japan
+-- day); nil when it has no hash. The keys are derived from its number, so the prefix comes in.
+-- The memory store's twin is memory/pool.ts numberView.
+local function number_view(prefix, offset, nkey, now)
+  local number = hgetall(nkey)
+  if not number then return nil end
+  local day = japan_day(now, offset)
+  return {
+    number = number,
+    pending = redis.call('ZCOUNT', prefix .. 'pool:pending:' .. number.e164, '(' .. now, '+inf'),
+    callsToday = tonumber(redis.call('GET', prefix .. 'calls:' .. number.e164 .. ':' .. day) or '0'),
+    outcomesToday = hgetall(prefix .. 'outcomes:' .. number.e164 .. ':' .. day) or {},
+  }
+end

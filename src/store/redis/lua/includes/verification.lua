@@ -18,7 +18,7 @@ local function context()
   }
 end
 
--- The window is judged by the store's clock, never the client's (CONTRACT: time rules).
+-- The window is judged by the store's clock, never the client's (docs/contract.md "Rules that hold everywhere").
 local function now_ms()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
