@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url'
 import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
 import { CallverifyError } from '../domain/errors.js'
-import { errorResponses } from './schemas/common.js'
+import { errorResponses } from './schemas/errors.js'
 
 // GET /sdk/callverify.js (CONTRACT "The frontend kit"): the <callverify-call> element as plain
 // ES modules, public code for any bank's page. Module scripts load in CORS mode, so every file
