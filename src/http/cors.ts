@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin'
 import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
 
-// CONTRACT "CORS": a bank's page on its own origin reads and cancels a verification with the
+// docs/contract.md "CORS": a bank's page on its own origin reads and cancels a verification with the
 // poll token and nothing else. A route opts in with `config: { pollTokenCors: true }` (the three
 // poll-token routes: GET, events, cancel); this plugin, registered in the /v1 scope, gives each
 // of them a CORS hook and a preflight route of its own when it is registered. The routes that

@@ -13,12 +13,12 @@ import { BearerAuth } from './schemas/security.js'
 import { IdParams } from './schemas/v1.js'
 import { Slots } from '../domain/slots.js'
 
-// GET /v1/verifications/:id/events (CONTRACT): server-sent events for the frontend's
+// GET /v1/verifications/:id/events (docs/contract.md): server-sent events for the frontend's
 // EventSource. The stream listens to the same per-instance fan-out as the long-poll
 // (app.watch, fed by the store's status events from every instance), re-reads the
 // verification on each event, and ends after a terminal status.
 
-// CONTRACT: at most 5 open streams per verification and 50 per client address (per instance:
+// docs/contract.md: at most 5 open streams per verification and 50 per client address (per instance:
 // what a stream holds is this instance's socket and timers).
 const PER_VERIFICATION = 5
 const PER_ADDRESS = 50

@@ -11,7 +11,7 @@ import { errorResponses } from './schemas/errors.js'
 import { BearerAuth } from './schemas/security.js'
 import { CreateBody, GetQuery, IdParams, ServiceStatusBody, ServiceStatusQuery, VerificationBody } from './schemas/v1.js'
 
-// The backend's and the frontend's API (CONTRACT.md "/v1").
+// The backend's and the frontend's API (docs/contract.md "/v1").
 
 /** Callbacks go to https only in production (http too in dev); delivery re-checks the resolved address. */
 function checkCallbackUrl(raw: string, production: boolean): void {

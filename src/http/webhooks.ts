@@ -5,7 +5,7 @@ import { CallverifyError } from '../domain/errors.js'
 import { errorHandler, sendError } from './errors.js'
 import { webhookSchema } from './schemas/webhooks.js'
 
-// /webhooks/<carrier>/<endpoint> for one carrier adapter (CONTRACT.md "Carriers"). This file is
+// /webhooks/<carrier>/<endpoint> for one carrier adapter (docs/contract.md "Carriers"). This file is
 // only transport: bytes and headers in, the adapter's answer out; the rules are the call core's.
 // Once a request is authenticated, voice and fallback answer nothing but the reject: an error, a
 // 5xx or a timeout would send the carrier to its fallback and, failing that, to an answered,

@@ -10,7 +10,7 @@ import { Permanent, Postpone, type JobHandler, type JobOptions, type JobQueue } 
 import { postPinned, RefusedTarget, vetTarget, type Resolve } from './target.js'
 import { Slots } from '../domain/slots.js'
 
-// Signed event callbacks (CONTRACT "Event callbacks"). A job names only its event: what is sent,
+// Signed event callbacks (docs/contract.md "Event callbacks"). A job names only its event: what is sent,
 // where, and under whose key are all derived at delivery from the verification in the store, so
 // a job written by anyone else (the queues dashboard, a forged job in Redis) can make the service
 // sign nothing but a real event of a real verification, sent to that verification's own target.

@@ -7,7 +7,7 @@ import { callbackJobOptions, EVENT_TYPES, eventIdFor, type CallbackJob } from '.
 import type { JobMetrics } from './metrics.js'
 import type { JobQueue } from './queue.js'
 
-// The outbox relay (CONTRACT "Event callbacks": no event is ever lost). Every instance runs one:
+// The outbox relay (docs/contract.md "Event callbacks": no event is ever lost). Every instance runs one:
 // it reads the store's outbox as one consumer of its group, turns each entry into a delivery job
 // whose id is the event id, and only then acknowledges the entry (which removes it). An instance
 // killed in between leaves its entries pending; another instance's relay claims them once they

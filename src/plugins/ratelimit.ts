@@ -7,7 +7,7 @@ import { CallverifyError } from '../domain/errors.js'
 import { hashedPhone, type PhoneHashKeys } from '../domain/phonehash.js'
 import type { RateCount } from '../store/types.js'
 
-// CONTRACT 429 TOO_MANY_REQUESTS: per API key on every /v1 call a backend makes, per tenant and
+// docs/contract.md, 429 TOO_MANY_REQUESTS: per API key on every /v1 call a backend makes, per tenant and
 // phone number on create, per client address on every /v1 call without a valid API key (the
 // frontend's poll token, a wrong credential, none). In Redis mode the counters live in Redis, so
 // the limits hold across every instance. Registered in the /v1 scope (app.ts), so its hook goes

@@ -7,7 +7,7 @@ import { errorResponses } from '../schemas/errors.js'
 import { BearerAuth } from '../schemas/security.js'
 import { AuditList, AuditQuery } from '../schemas/admin.js'
 
-// The audit log, newest first: who changed what, when, before and after (CONTRACT.md "/admin"),
+// The audit log, newest first: who changed what, when, before and after (docs/contract.md "/admin"),
 // filtered by operator and by number, a page at a time. The store keeps the newest 1000
 // entries, so a filter reads them all and pages what matches.
 

@@ -7,7 +7,7 @@ import syncRoutes from './sync.js'
 import callbackRoutes from './callbacks.js'
 import maintenanceRoutes from './maintenance.js'
 
-// Operations staff (CONTRACT.md "/admin"): every route behind an admin token. Each part
+// Operations staff (docs/contract.md "/admin"): every route behind an admin token. Each part
 // registers here, one line each.
 export default async function adminRoutes(app: FastifyInstance): Promise<void> {
   // onRequest: a caller without a token hears 401 before anything reads its body.

@@ -8,7 +8,7 @@ import { BearerAuth } from '../schemas/security.js'
 import { AddNumberBody, E164Params, ForceQuery, HourlyList, HourlyQuery, NumberList, PatchNumberBody, PoolNumberBody } from '../schemas/admin.js'
 import { audit } from './auth.js'
 
-// The pool (CONTRACT.md "/admin"): list, add, and change a number's state, weight, label or carrier.
+// The pool (docs/contract.md "/admin"): list, add, and change a number's state, weight, label or carrier.
 
 const iso = (ms: number) => new Date(ms).toISOString()
 

@@ -5,7 +5,7 @@ import type { AdminSession } from '../../store/types.js'
 import { sha256Hex } from '../../plugins/auth.js'
 import { randomToken } from '../auth.js'
 
-// The operations console's session (CONTRACT.md "/admin", issue 21): an admin token, presented
+// The operations console's session (docs/contract.md "/admin", issue 21): an admin token, presented
 // once, is exchanged for a random session id in an HttpOnly, SameSite=Strict cookie scoped to
 // /admin (Secure in production), for 8 hours. The store keeps the session under a sha256 of
 // that id (a Redis dump gives no usable cookie) with a MAC keyed by the admin token, never the

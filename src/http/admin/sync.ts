@@ -11,7 +11,7 @@ import { SyncQuery, SyncReport } from '../schemas/admin.js'
 import { audit } from './auth.js'
 
 // POST /admin/numbers/sync?carrier=…: point the pool numbers of one carrier at this service
-// (CONTRACT.md "/admin"), and say what is missing either side. Twilio (the default) and Telnyx
+// (docs/contract.md "/admin"), and say what is missing either side. Twilio (the default) and Telnyx
 // are synced through their REST APIs; for the others sync is manual: the report names the URLs
 // to set at the carrier for each of its pool numbers, and changes nothing.
 
