@@ -12,14 +12,15 @@ import maintenanceRoutes from './maintenance.js'
 export default async function adminRoutes(app: FastifyInstance): Promise<void> {
   // onRequest: a caller without a token hears 401 before anything reads its body.
   app.addHook('onRequest', requireAdmin)
-  // After any change to the pool (add, patch, sync): is it still large enough? (plugins/poolsize.ts)
-  app.addHook('onResponse', async (request, reply) => {
-    if (request.method !== 'GET' && reply.statusCode < 400 && request.routeOptions.url?.startsWith('/admin/numbers')) {
-      await app.checkPoolSize(`${request.method} ${request.routeOptions.url}`)
-    }
+  // The pool's routes in a scope of their own: after any change (add, patch, sync), is the pool
+  // still large enough? (plugins/poolsize.ts)
+  await app.register(async (pool) => {
+    pool.addHook('onResponse', async (request, reply) => {
+      if (request.method !== 'GET' && reply.statusCode < 400) await app.checkPoolSize(`${request.method} ${request.routeOptions.url}`)
+    })
+    await pool.register(numberRoutes)
+    await pool.register(syncRoutes)
   })
-  await app.register(numberRoutes)
-  await app.register(syncRoutes)
   await app.register(lockRoutes)
   await app.register(auditRoutes)
   await app.register(maintenanceRoutes)
