@@ -68,8 +68,7 @@ export async function buildTestApp(kind: StoreKind, options: TestAppOptions = {}
   return {
     app, store, config, clock,
     async close() {
-      await app.close()
-      await store.close()
+      await app.close() // the store too (plugins/store.ts)
       if (kind === 'redis' && options.keyPrefix === undefined) await deleteKeys(keyPrefix)
     },
   }
