@@ -10,7 +10,7 @@ import { createRedisStore } from './store/redis/index.js'
 import type { Store, StoreOptions } from './store/types.js'
 
 // Process entry: config, store, app, listen; on SIGTERM close the listener, answer held
-// calls, then close every plugin (onClose), in that order.
+// calls, then close every plugin (onClose), the store last (plugins/store.ts), in that order.
 
 // Node's default accept queue is 511: carriers' webhooks arriving 2,000 in a second on new
 // connections overflow it while the loop is busy, and a dropped handshake waits a second to be
@@ -28,8 +28,8 @@ export function storeOptions(config: Config): StoreOptions {
 }
 
 export async function createStore(config: Config): Promise<Store> {
-  const common = storeOptions(config)
-  return config.store === 'redis' ? createRedisStore({ ...common, url: config.redis, keyPrefix: config.keyPrefix }) : createMemoryStore(common)
+  const options = storeOptions(config)
+  return config.store === 'redis' ? createRedisStore({ ...options, url: config.redis, keyPrefix: config.keyPrefix }) : createMemoryStore(options)
 }
 
 export function loadCalendar(config: Config): ServiceCalendar {
@@ -56,9 +56,6 @@ async function main(): Promise<void> {
     if (err) app.log.error({ err: errorSummary(err) }, 'closing after an error')
     else app.log.info({ signal }, 'closing')
     await app.close()
-    // After every plugin: an onClose hook added here would run first (fastify runs them last
-    // added first), closing the store under the outbox relay and the callback workers.
-    await store.close()
   })
   // fastify's own "listening" line is the first the process writes: it names what to open.
   // fastify asks once per address it listens on (0.0.0.0 may be two): the line names the service once.

@@ -3,9 +3,9 @@ import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 
-// Imports run one way: domain ← store ← jobs ← http, carriers translate only. These are the
-// arrows that hold today; tighten a rule here as the code gets there (issue 17: store → config,
-// carriers → config, jobs → http, plugins → http are next).
+// Imports run one way: domain ← store ← jobs ← plugins ← http, carriers translate only. A
+// plugin holds one shared resource (src/plugins/); routes use plugins, never the reverse.
+// Tighten a rule here as the code gets there (issue 17: store → config, carriers → config).
 
 const SRC = fileURLToPath(new URL('../src/', import.meta.url))
 
@@ -33,6 +33,13 @@ export const RULES: Record<string, Rule> = {
   store: { may: ['domain', 'config'], never: ['fastify', 'fastify-plugin', 'twilio', 'bullmq'] },
   // The call core (carriers/core.ts) records calls through the Store interface; adapters translate only.
   carriers: { may: ['domain', 'config', 'package', 'store'], never: ['fastify', 'fastify-plugin', 'ioredis', 'bullmq'] },
+  // BullMQ in Redis mode, timers in memory mode: jobs know no route and no plugin; the plugins
+  // hand them what they use (a store, a queue, JobMetrics, a logger).
+  jobs: { may: ['domain', 'config', 'package', 'store', 'logging'], never: ['fastify-plugin'] },
+  // Each plugin adds one resource; none imports a route (http/) or the app's assembly.
+  plugins: { may: ['domain', 'config', 'package', 'store', 'jobs', 'carriers', 'logging'] },
+  // Routes by audience: anything but the process entry and the app's assembly.
+  http: { may: ['domain', 'config', 'package', 'store', 'jobs', 'carriers', 'plugins', 'logging'] },
 }
 
 export interface Import { from: string; to: string; specifier: string }
@@ -101,6 +108,16 @@ describe('import direction', () => {
       'domain/x.ts → ../http/v1.js (domain may not import http)',
     ])
     expect(violations(importsOf(join(SRC, 'store', 'memory.ts'), "import { x } from '../jobs/queue.js'"))).toEqual(['store/memory.ts → ../jobs/queue.js (store may not import jobs)'])
-    expect(violations(importsOf(join(SRC, 'carriers', 'twilio', 'rest.ts'), "export { y } from '../../http/present.js'"))).toEqual(['carriers/twilio/rest.ts → ../../http/present.js (carriers may not import http)'])
+    expect(violations(importsOf(join(SRC, 'carriers', 'twilio', 'rest.ts'), "export { y } from '../../http/errors.js'"))).toEqual(['carriers/twilio/rest.ts → ../../http/errors.js (carriers may not import http)'])
+    expect(violations(importsOf(join(SRC, 'jobs', 'callbacks.ts'), "import { a } from '../http/v1.js'\nimport type { Metrics } from '../plugins/metrics.js'\nimport fp from 'fastify-plugin'"))).toEqual([
+      'jobs/callbacks.ts → ../http/v1.js (jobs may not import http)',
+      'jobs/callbacks.ts → ../plugins/metrics.js (jobs may not import plugins)',
+      'jobs/callbacks.ts → fastify-plugin (jobs may not import the package fastify-plugin)',
+    ])
+    expect(violations(importsOf(join(SRC, 'plugins', 'ratelimit.ts'), "import { apiKeyTenant } from '../http/auth.js'\nimport { buildApp } from '../app.js'"))).toEqual([
+      'plugins/ratelimit.ts → ../http/auth.js (plugins may not import http)',
+      'plugins/ratelimit.ts → ../app.js (plugins may not import app)',
+    ])
+    expect(violations(importsOf(join(SRC, 'http', 'v1.ts'), "import { main } from '../main.js'"))).toEqual(['http/v1.ts → ../main.js (http may not import main)'])
   })
 })

@@ -17,15 +17,22 @@ export interface HashedPhone {
   previousHash?: string
 }
 
-// A KeyObject made once per key: from a Buffer, createHmac makes one on every call (a create
-// hashes twice: its per-number limit and its store step; npm run bench's profile showed it).
-const keyObjects = new WeakMap<Buffer, KeyObject>()
+// Per key: its KeyObject, made once (from a Buffer, createHmac makes one on every call), and the
+// last number it hashed with that number's digest. A create hashes its caller twice, one right
+// after the other (its per-number rate limit, then its store step): the second is this memo.
+// One number per key, in process memory only, replaced by the next: never stored or logged.
+interface KeyState {
+  secret: KeyObject
+  last?: { e164: string; digest: string }
+}
+const keyStates = new WeakMap<Buffer, KeyState>()
 
 /** HMAC-SHA256(key, E.164), base64url: 43 characters. */
 export function hashPhoneNumber(key: Buffer, e164: string): string {
-  let secret = keyObjects.get(key)
-  if (!secret) keyObjects.set(key, (secret = createSecretKey(key)))
-  return createHmac('sha256', secret).update(e164).digest('base64url')
+  let state = keyStates.get(key)
+  if (!state) keyStates.set(key, (state = { secret: createSecretKey(key) }))
+  if (state.last?.e164 !== e164) state.last = { e164, digest: createHmac('sha256', state.secret).update(e164).digest('base64url') }
+  return state.last.digest
 }
 
 /** The digests a lookup must try: the current key's first, then the previous key's during a rotation. */

@@ -7,17 +7,18 @@ import { isTerminal, type VerificationStatus } from '../domain/verification.js'
 import { errorSummary } from '../logging.js'
 import { addressKey } from '../plugins/ratelimit.js'
 import { authorizeReader } from './auth.js'
-import { presentVerification } from './present.js'
-import { BearerAuth, errorResponses } from './schemas/common.js'
+import { presentVerification } from '../domain/present.js'
+import { errorResponses } from './schemas/errors.js'
+import { BearerAuth } from './schemas/security.js'
 import { IdParams } from './schemas/v1.js'
 import { Slots } from '../domain/slots.js'
 
-// GET /v1/verifications/:id/events (CONTRACT): server-sent events for the frontend's
+// GET /v1/verifications/:id/events (docs/contract.md): server-sent events for the frontend's
 // EventSource. The stream listens to the same per-instance fan-out as the long-poll
 // (app.watch, fed by the store's status events from every instance), re-reads the
 // verification on each event, and ends after a terminal status.
 
-// CONTRACT: at most 5 open streams per verification and 50 per client address (per instance:
+// docs/contract.md: at most 5 open streams per verification and 50 per client address (per instance:
 // what a stream holds is this instance's socket and timers).
 const PER_VERIFICATION = 5
 const PER_ADDRESS = 50
@@ -46,7 +47,7 @@ export default async function eventsRoutes(fastify: FastifyInstance): Promise<vo
         ...errorResponses(401, 404, 429),
       },
     },
-    config: { rateLimitKind: 'poll' },
+    config: { rateLimitKind: 'poll', pollTokenCors: true },
   }, async (request, reply) => {
     const { id } = request.params
     request.verificationId = id
@@ -63,7 +64,7 @@ export default async function eventsRoutes(fastify: FastifyInstance): Promise<vo
     try {
       const found = await app.store.getVerification(id)
       if (!found) throw new CallverifyError('NOT_FOUND')
-      authorizeReader(request, app.apiKeys, found.verification, true) // ?token=: EventSource sends no headers
+      authorizeReader(request, found.verification, true) // ?token=: EventSource sends no headers
       // An EventSource reconnects after a stream ends; 204 tells it the story is over (the
       // last event it saw, by id, is already this terminal status).
       if (isTerminal(found.verification.status) && request.headers['last-event-id'] === found.verification.status) {

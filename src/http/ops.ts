@@ -1,9 +1,11 @@
 import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
 import { CallverifyError } from '../domain/errors.js'
-import { errorResponses } from './schemas/common.js'
+import { bearerDigest, SecretSet } from '../plugins/auth.js'
+import { errorResponses } from './schemas/errors.js'
+import { BearerAuth } from './schemas/security.js'
 
-// Running it in production: liveness, readiness and the OpenAPI document.
+// Running it in production: liveness, readiness, the metrics and the OpenAPI document.
 
 /** How old the active count /readyz answers with may be: probes come often, from every balancer. */
 export const READY_CACHE_MS = 1000
@@ -36,6 +38,26 @@ export default async function opsRoutes(app: FastifyInstance): Promise<void> {
     const active = await activeNumbers()
     if (active === 0) throw new CallverifyError('POOL_EXHAUSTED', {}, { message: 'No active verification number', retryAfterSeconds: 5 })
     return { status: 'ready' as const, activeNumbers: active }
+  })
+
+  // /metrics tells outcomes (verified, expired …) that no caller may learn: a bearer token only,
+  // METRICS_TOKEN or an admin token, in dev as in production.
+  const { config, auth, metrics } = app
+  const scrapers = new SecretSet([
+    ...config.adminTokens.map((t) => ({ name: t.name, secret: t.token })),
+    ...(config.metricsToken ? [{ name: 'metrics', secret: config.metricsToken }] : []),
+  ])
+  app.get('/metrics', {
+    schema: { tags: ['ops'], summary: 'Prometheus metrics (Bearer METRICS_TOKEN or an admin token)', security: BearerAuth, response: errorResponses(401, 403) },
+    onRequest: async (request) => {
+      const digest = bearerDigest(request)
+      if (scrapers.matchDigest(digest) !== undefined) return
+      if (auth.apiKeys.matchDigest(digest) !== undefined) throw new CallverifyError('FORBIDDEN', {}, { message: 'An API key cannot read /metrics: use METRICS_TOKEN or an admin token' })
+      throw new CallverifyError('UNAUTHORIZED', {}, { message: 'Send Authorization: Bearer <METRICS_TOKEN or an admin token>' })
+    },
+  }, async (_request, reply) => {
+    reply.type(metrics.registry.contentType)
+    return metrics.registry.metrics()
   })
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())

@@ -6,9 +6,9 @@ import { fileURLToPath } from 'node:url'
 import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
 import { CallverifyError } from '../domain/errors.js'
-import { errorResponses } from './schemas/common.js'
+import { errorResponses } from './schemas/errors.js'
 
-// GET /sdk/callverify.js (CONTRACT "The frontend kit"): the <callverify-call> element as plain
+// GET /sdk/callverify.js (docs/contract.md "The frontend kit"): the <callverify-call> element as plain
 // ES modules, public code for any bank's page. Module scripts load in CORS mode, so every file
 // answers Access-Control-Allow-Origin: * (never credentials); an ETag per file lets browsers
 // revalidate cheaply after the short max-age, and a deploy changes the tag.

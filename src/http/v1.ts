@@ -1,15 +1,17 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { CallverifyError } from '../domain/errors.js'
 import { normalizeRegisteredNumber } from '../domain/phone.js'
 import { isTerminal } from '../domain/verification.js'
-import { apiKeyTenant, authorizeReader, holdsPollToken, randomToken, sha256Hex, unauthorized } from './auth.js'
+import { presentVerification } from '../domain/present.js'
+import { sha256Hex } from '../plugins/auth.js'
 import type { RateCount } from '../store/types.js'
-import { presentVerification } from './present.js'
-import { BearerAuth, errorResponses } from './schemas/common.js'
+import { authorizeReader, holdsPollToken, randomToken, requireTenant, unauthorized } from './auth.js'
+import { errorResponses } from './schemas/errors.js'
+import { BearerAuth } from './schemas/security.js'
 import { CreateBody, GetQuery, IdParams, ServiceStatusBody, ServiceStatusQuery, VerificationBody } from './schemas/v1.js'
 
-// The backend's and the frontend's API (CONTRACT.md "/v1").
+// The backend's and the frontend's API (docs/contract.md "/v1").
 
 /** Callbacks go to https only in production (http too in dev); delivery re-checks the resolved address. */
 function checkCallbackUrl(raw: string, production: boolean): void {
@@ -22,17 +24,10 @@ function checkCallbackUrl(raw: string, production: boolean): void {
 
 export default async function v1Routes(fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
-  const { store, config, watch, gate } = app
+  const { store, config, watch, gate, rateLimits } = app
 
-  function requireTenant(request: FastifyRequest): string {
-    const tenant = apiKeyTenant(request, app.apiKeys)
-    if (!tenant) throw unauthorized()
-    request.tenant = tenant
-    return tenant
-  }
-
-  async function load(id: string, counts?: RateCount[]) {
-    const found = await store.getVerification(id, counts)
+  async function load(id: string, counts?: RateCount[] | null) {
+    const found = await store.getVerification(id, counts ?? undefined)
     if (!found) throw new CallverifyError('NOT_FOUND')
     return found
   }
@@ -46,9 +41,9 @@ export default async function v1Routes(fastify: FastifyInstance): Promise<void> 
     config: { rateLimitKind: 'create', rateCountsInStore: true },
   }, async (request, reply) => {
     const tenant = requireTenant(request)
-    // The per-number rate limit normalised it already (plugins/ratelimit.ts), when it could.
-    const phoneNumber = request.phoneNumber ?? normalizeRegisteredNumber(request.body.phoneNumber)
-    request.phoneNumber = phoneNumber
+    // Normalised before it is counted, so 090… and +8190… count as one number.
+    const phoneNumber = normalizeRegisteredNumber(request.body.phoneNumber)
+    rateLimits.countPhoneNumber(request, tenant, phoneNumber)
     if (request.body.callbackUrl !== undefined) checkCallbackUrl(request.body.callbackUrl, config.production)
     await gate.assertOpen(app.clock(), config.windowSeconds * 1000)
     const pollToken = randomToken(32)
@@ -75,11 +70,11 @@ export default async function v1Routes(fastify: FastifyInstance): Promise<void> 
       params: IdParams, querystring: GetQuery,
       response: { 200: VerificationBody, ...errorResponses(400, 401, 404, 429, 503) },
     },
-    config: { rateLimitKind: 'poll', rateCountsInStore: true },
+    config: { rateLimitKind: 'poll', rateCountsInStore: true, pollTokenCors: true },
   }, async (request) => {
     request.verificationId = request.params.id
     let { verification, now } = await load(request.params.id, request.rateCounts)
-    authorizeReader(request, app.apiKeys, verification)
+    authorizeReader(request, verification)
     const wait = (request.query.waitSeconds ?? 0) * 1000
     if (wait > 0 && !isTerminal(verification.status)) {
       // An open window ends by itself: wake at its end even if no expiry event comes.
@@ -105,8 +100,8 @@ export default async function v1Routes(fastify: FastifyInstance): Promise<void> 
     },
   }, async (request) => {
     request.verificationId = request.params.id
-    const tenant = apiKeyTenant(request, app.apiKeys)
-    if (tenant === undefined) {
+    const { tenant } = request
+    if (tenant === null) {
       // A poll token is a valid credential, but not for confirm: say so rather than 401.
       const found = await store.getVerification(request.params.id)
       if (found && holdsPollToken(request, found.verification)) {
@@ -114,7 +109,6 @@ export default async function v1Routes(fastify: FastifyInstance): Promise<void> 
       }
       throw unauthorized()
     }
-    request.tenant = tenant
     await gate.assertOpen(app.clock())
     const { verification, now } = await store.confirmVerification(request.params.id, tenant)
     return presentVerification(verification, now)
@@ -126,12 +120,12 @@ export default async function v1Routes(fastify: FastifyInstance): Promise<void> 
       params: IdParams,
       response: { 200: VerificationBody, ...errorResponses(401, 404, 409, 410, 429, 503) },
     },
+    config: { pollTokenCors: true },
   }, async (request) => {
     request.verificationId = request.params.id
-    const tenant = apiKeyTenant(request, app.apiKeys)
-    if (tenant === undefined) authorizeReader(request, app.apiKeys, (await load(request.params.id)).verification)
-    else request.tenant = tenant
-    const { verification, now } = await store.cancelVerification(request.params.id, tenant === undefined ? 'customer' : 'backend', tenant)
+    const { tenant } = request
+    if (tenant === null) authorizeReader(request, (await load(request.params.id)).verification)
+    const { verification, now } = await store.cancelVerification(request.params.id, tenant === null ? 'customer' : 'backend', tenant ?? undefined)
     return presentVerification(verification, now)
   })
 

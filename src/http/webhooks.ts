@@ -5,7 +5,7 @@ import { CallverifyError } from '../domain/errors.js'
 import { errorHandler, sendError } from './errors.js'
 import { webhookSchema } from './schemas/webhooks.js'
 
-// /webhooks/<carrier>/<endpoint> for one carrier adapter (CONTRACT.md "Carriers"). This file is
+// /webhooks/<carrier>/<endpoint> for one carrier adapter (docs/contract.md "Carriers"). This file is
 // only transport: bytes and headers in, the adapter's answer out; the rules are the call core's.
 // Once a request is authenticated, voice and fallback answer nothing but the reject: an error, a
 // 5xx or a timeout would send the carrier to its fallback and, failing that, to an answered,
@@ -16,7 +16,12 @@ export interface CarrierRoutesOptions {
   core: CallCore
 }
 
-const arrivals = new WeakMap<FastifyRequest, number>()
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** R6: when the carrier's request arrived (core.now()), before its body was read. */
+    arrivedAt: number
+  }
+}
 
 function mediaType(request: FastifyRequest): string {
   const raw = request.headers['content-type']
@@ -39,8 +44,10 @@ export default async function carrierRoutes(app: FastifyInstance, options: Carri
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body))
   // R6: the ring is timed from here, before the body is read.
-  app.addHook('onRequest', async (request) => {
-    arrivals.set(request, core.now())
+  app.decorateRequest('arrivedAt', 0)
+  app.addHook('onRequest', (request, _reply, done) => {
+    request.arrivedAt = core.now()
+    done()
   })
 
   function carrierRequest(request: FastifyRequest, rawBody: Buffer | null): CarrierRequest {
@@ -78,33 +85,38 @@ export default async function carrierRoutes(app: FastifyInstance, options: Carri
       return send(reply, adapter.reject(0))
     }
     if (!call) return nothingToRecord(request, reply, endpoint)
-    const receivedAt = arrivals.get(request) ?? core.now()
-    const decision = await core.call({ ...call, carrier, receivedAt }, request.log, adapter.ringsItself)
+    const decision = await core.call({ ...call, carrier, receivedAt: request.arrivedAt }, request.log, adapter.ringsItself)
     // During shutdown the socket goes with the answer, so closing does not wait on keep-alive.
     if (decision.closing) reply.header('connection', 'close')
     return send(reply, adapter.reject(decision.ringMs))
   }
 
-  const endpointOf = (request: FastifyRequest): Endpoint => (request.routeOptions.config as unknown as { endpoint: Endpoint }).endpoint
+  /** fastify could not read the body (too large, aborted): authenticate what there is. */
+  const unreadBody = (error: FastifyError) => error.code?.startsWith('FST_ERR_CTP') || error.statusCode === 413 || error.statusCode === 400
 
-  app.setErrorHandler(async function (this: FastifyInstance, error: FastifyError, request, reply) {
-    const endpoint = endpointOf(request)
-    // fastify could not read the body (too large, aborted): authenticate what there is.
-    if (error.code?.startsWith('FST_ERR_CTP') || error.statusCode === 413 || error.statusCode === 400) {
-      return respond(request, reply, endpoint, null)
-    }
-    if (endpoint === 'status') return errorHandler.call(this, error, request, reply)
+  // The status webhook answers an error in the contract's shape (nothing rings there).
+  const statusErrors = async function (this: FastifyInstance, error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+    if (unreadBody(error)) return respond(request, reply, 'status', null)
+    return errorHandler.call(this, error, request, reply)
+  }
+  // Voice and fallback answer the reject whatever failed: an error sends the carrier to its
+  // fallback and, failing that, the caller to a billed error announcement.
+  const callErrors = (endpoint: Endpoint) => async function (error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+    if (unreadBody(error)) return respond(request, reply, endpoint, null)
     request.log.error({ carrier, err: errorSummary(error) }, 'carrier webhook failed: answering the reject')
     return send(reply, adapter.reject(0))
-  })
+  }
 
+  // One plugin per endpoint, so that each has its own error handler.
   for (const endpoint of adapter.endpoints) {
-    app.route({
-      method: ['POST', 'GET'],
-      url: `/${adapter.paths?.[endpoint] ?? endpoint}`,
-      config: { endpoint },
-      schema: webhookSchema(carrier, endpoint),
-      handler: (request, reply) => respond(request, reply, endpoint, Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0)),
+    await app.register(async (scope) => {
+      scope.setErrorHandler(endpoint === 'status' ? statusErrors : callErrors(endpoint))
+      scope.route({
+        method: ['POST', 'GET'],
+        url: `/${adapter.paths?.[endpoint] ?? endpoint}`,
+        schema: webhookSchema(carrier, endpoint),
+        handler: (request, reply) => respond(request, reply, endpoint, Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0)),
+      })
     })
   }
 }

@@ -1,23 +1,30 @@
 import { DelayedError, Queue, UnrecoverableError, Worker, type Job, type WorkerOptions } from 'bullmq'
 import type { Redis } from 'ioredis'
-import type { RedisTarget } from '../config.js'
-import { openRedis } from '../store/redis/connection.js'
 import { FAILED_CAP, DEDUP_MS, Permanent, Postpone, retryDelay, type Backoff, type JobHandler, type JobQueue } from './queue.js'
 
 // The JobQueue of Redis mode. Jobs live in Redis under `<REDIS_KEY_PREFIX>bull`, so any
 // instance's worker may run a job another instance added, and a job survives the instance:
 // a worker killed mid-job loses its lock, and BullMQ's stalled check hands the job to another.
 
+/** Where the queues get their Redis connections: one factory per app (plugins/redis.ts). */
+export interface BullConnections {
+  /** BullMQ's own key prefix (it refuses ioredis keyPrefix): `<REDIS_KEY_PREFIX>bull`. */
+  readonly prefix: string
+  /** A new connection for one queue or one worker, named for the log; the factory closes it. */
+  open(name: string): Redis
+  /** Waits for `closing` at most as long as the factory's close grace allows. */
+  settle(closing: Promise<unknown>): Promise<void>
+}
+
 export interface BullQueueOptions {
-  /** A redis:// URL, or the Sentinels (config.redis). */
-  url: RedisTarget
-  /** BullMQ's own key prefix (it refuses ioredis keyPrefix). */
-  prefix: string
   /** Overrides for tests (lockDuration, stalledInterval) and tuning. */
   worker?: Partial<WorkerOptions>
   onError?: (error: Error) => void
-  /** How long close() waits for running jobs before it drops the connections. */
-  closeTimeoutMs?: number
+}
+
+/** A JobQueue on BullMQ; `queue` is BullMQ's own, for the queues dashboard. */
+export interface BullJobQueue<T> extends JobQueue<T> {
+  readonly queue: Queue
 }
 
 // BullMQ's backoff options carry only {type, delay}; our cap rides in the type name and the
@@ -36,23 +43,16 @@ function backoffStrategy(attemptsMade: number, type?: string, _error?: Error, jo
   return retryDelay({ type: 'exponential', delay, ...(cap !== undefined ? { cap } : {}) }, attemptsMade)
 }
 
-// Workers block on Redis: BullMQ requires maxRetriesPerRequest null; the queue's adds happen
-// off the request path (a status event), so they too may wait for Redis to come back.
-function connect(url: RedisTarget, onError: (error: Error) => void): Redis {
-  const redis = openRedis(url, { maxRetriesPerRequest: null, enableOfflineQueue: true, retryStrategy: (times) => Math.min(200 * times, 2000) })
-  redis.on('error', onError)
-  return redis
-}
-
-export function createBullQueue<T>(name: string, options: BullQueueOptions): JobQueue<T> {
+export function createBullQueue<T>(name: string, connections: BullConnections, options: BullQueueOptions = {}): BullJobQueue<T> {
   const onError = options.onError ?? (() => {})
-  const connections: Redis[] = [connect(options.url, onError)]
-  const queue = new Queue<T>(name, { connection: connections[0]!, prefix: options.prefix })
+  const { prefix } = connections
+  const queue = new Queue<T>(name, { connection: connections.open(name), prefix })
   queue.on('error', onError)
   let worker: Worker<T> | undefined
 
   return {
     name,
+    queue: queue as Queue,
     async add(jobName, data, opts = {}) {
       const backoff = toBullBackoff(opts.backoff)
       // (BullMQ's generics want the data and name types spelt out; ours are plain.)
@@ -68,8 +68,6 @@ export function createBullQueue<T>(name: string, options: BullQueueOptions): Job
     },
 
     work(handler: JobHandler<T>, workOptions = {}) {
-      const connection = connect(options.url, onError)
-      connections.push(connection)
       worker = new Worker<T>(name, async (job: Job<T>, token?: string) => {
         const attempts = job.opts.attempts ?? 1
         try {
@@ -83,8 +81,8 @@ export function createBullQueue<T>(name: string, options: BullQueueOptions): Job
           throw error
         }
       }, {
-        connection,
-        prefix: options.prefix,
+        connection: connections.open(`${name} worker`),
+        prefix,
         concurrency: workOptions.concurrency ?? 1,
         settings: { backoffStrategy },
         ...options.worker,
@@ -127,18 +125,14 @@ export function createBullQueue<T>(name: string, options: BullQueueOptions): Job
 
     async close() {
       // The worker first: it finishes the jobs it holds (a delivery has its own timeout). With
-      // Redis away a graceful close would wait for it forever: past the grace, just drop the
-      // connections; a job left active is recovered as stalled by another worker.
+      // Redis away a graceful close would wait for it forever: past the grace the factory drops
+      // the connections; a job left active is recovered as stalled by another worker.
       const graceful = (async () => {
         await worker?.close()
         await queue.close()
       })()
-      let timer: NodeJS.Timeout | undefined
-      const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), options.closeTimeoutMs ?? 10_000)))
-      const ended = await Promise.race([graceful.then(() => 'closed' as const), late])
-      clearTimeout(timer)
-      if (ended === 'late') graceful.catch(() => {})
-      await Promise.all(connections.map((c) => (ended === 'late' ? c.disconnect() : c.quit().then(() => {}, () => c.disconnect()))))
+      graceful.catch(() => {})
+      await connections.settle(graceful)
     },
   }
 }

@@ -3,14 +3,14 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { Config } from '../config.js'
 import { PACKAGE_VERSION } from '../package.js'
 import type { Verification, VerificationStatus } from '../domain/verification.js'
-import { presentVerification } from '../http/present.js'
-import type { Metrics } from '../plugins/metrics.js'
+import { presentVerification } from '../domain/present.js'
 import type { Store } from '../store/types.js'
+import type { JobMetrics } from './metrics.js'
 import { Permanent, Postpone, type JobHandler, type JobOptions, type JobQueue } from './queue.js'
 import { postPinned, RefusedTarget, vetTarget, type Resolve } from './target.js'
 import { Slots } from '../domain/slots.js'
 
-// Signed event callbacks (CONTRACT "Event callbacks"). A job names only its event: what is sent,
+// Signed event callbacks (docs/contract.md "Event callbacks"). A job names only its event: what is sent,
 // where, and under whose key are all derived at delivery from the verification in the store, so
 // a job written by anyone else (the queues dashboard, a forged job in Redis) can make the service
 // sign nothing but a real event of a real verification, sent to that verification's own target.
@@ -127,7 +127,7 @@ export interface CallbackDeps {
   store: Store
   queue: JobQueue<CallbackJob>
   config: Config
-  metrics: Metrics
+  metrics: JobMetrics
   log: FastifyBaseLogger
   /** Name resolution (tests: a DNS server that never answers); default the system's. */
   resolve?: Resolve

@@ -1,7 +1,4 @@
-import { Queue, Worker } from 'bullmq'
-import type { RedisTarget } from '../config.js'
 import { isSilentNumber } from '../domain/pool.js'
-import { openRedis } from '../store/redis/connection.js'
 import type { Store } from '../store/types.js'
 
 // The pool health job. A number handed out again and again with not one call arriving is
@@ -10,6 +7,8 @@ import type { Store } from '../store/types.js'
 // quarantines it at once); the job reports both. It does not take silent numbers out of
 // rotation: when the carrier route breaks for the whole account every number goes silent,
 // and quarantining them all would turn a degraded pool into an empty one; an operator decides.
+// It runs on the `health` queue's schedule (plugins/health.ts), like the expiry sweep: once per
+// HEALTH_INTERVAL_SECONDS however many instances share the queue.
 
 export interface HealthReport {
   /** Marked silent by this run. */
@@ -17,6 +16,13 @@ export interface HealthReport {
   /** Answered a call and not yet retired: the carrier answers instead of letting us reject. */
   answered: string[]
 }
+
+/** The health job carries nothing: the store knows the pool. */
+export type HealthJob = Record<string, never>
+
+export const HEALTH_QUEUE = 'health'
+/** The schedule's name (BullMQ: its job scheduler's id, upserted by every instance). */
+export const HEALTH_JOB = 'pool-health'
 
 /** One run: marks what the rule says (the store re-checks it atomically) and reports. */
 export async function checkPoolHealth(store: Store, silentAfter: number): Promise<HealthReport> {
@@ -28,45 +34,4 @@ export async function checkPoolHealth(store: Store, silentAfter: number): Promis
   }
   const answered = numbers.filter((n) => n.health === 'answered' && n.state !== 'retired').map((n) => n.e164)
   return { silent, answered }
-}
-
-export interface HealthScheduler {
-  queue: Queue
-  close(): Promise<void>
-}
-
-export const HEALTH_QUEUE = 'health'
-const SCHEDULER_ID = 'pool-health'
-
-/**
- * Redis mode: one BullMQ job scheduler shared by every instance (upserting it by id is
- * idempotent), so the check runs once per period however many instances there are; any
- * instance's worker may take it. BullMQ needs maxRetriesPerRequest null on its connections.
- */
-export async function startHealthScheduler(options: {
-  url: RedisTarget
-  prefix: string
-  everyMs: number
-  run: () => Promise<unknown>
-  onError: (error: Error) => void
-}): Promise<HealthScheduler> {
-  const connect = () => openRedis(options.url, { maxRetriesPerRequest: null }).on('error', options.onError)
-  const connections = [connect(), connect()]
-  const queue = new Queue(HEALTH_QUEUE, { connection: connections[0]!, prefix: options.prefix })
-  queue.on('error', options.onError)
-  const worker = new Worker(HEALTH_QUEUE, async () => options.run(), { connection: connections[1]!, prefix: options.prefix, concurrency: 1 })
-  worker.on('error', options.onError)
-  worker.on('failed', (_job, error) => options.onError(error))
-  await queue.upsertJobScheduler(SCHEDULER_ID, { every: options.everyMs }, {
-    name: 'check',
-    opts: { removeOnComplete: { count: 50 }, removeOnFail: { count: 50 } },
-  })
-  return {
-    queue,
-    async close() {
-      await worker.close()
-      await queue.close()
-      await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())))
-    },
-  }
 }

@@ -2,12 +2,12 @@ import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Config } from '../config.js'
-import type { Metrics } from '../plugins/metrics.js'
 import type { OutboxEntry, Store } from '../store/types.js'
 import { callbackJobOptions, EVENT_TYPES, eventIdFor, type CallbackJob } from './callbacks.js'
+import type { JobMetrics } from './metrics.js'
 import type { JobQueue } from './queue.js'
 
-// The outbox relay (CONTRACT "Event callbacks": no event is ever lost). Every instance runs one:
+// The outbox relay (docs/contract.md "Event callbacks": no event is ever lost). Every instance runs one:
 // it reads the store's outbox as one consumer of its group, turns each entry into a delivery job
 // whose id is the event id, and only then acknowledges the entry (which removes it). An instance
 // killed in between leaves its entries pending; another instance's relay claims them once they
@@ -22,7 +22,7 @@ const RETRY_MS = 1000
 const ALARM_FRACTION = 0.5
 
 /** Measures the outbox (callverify_outbox_entries) and logs an error when it is filling up: its relays stopped. */
-export async function checkOutbox(store: Store, maxLength: number, metrics: Pick<Metrics, 'outboxEntries'>, log: Pick<FastifyBaseLogger, 'error'>): Promise<number> {
+export async function checkOutbox(store: Store, maxLength: number, metrics: Pick<JobMetrics, 'outboxEntries'>, log: Pick<FastifyBaseLogger, 'error'>): Promise<number> {
   const entries = await store.outbox.length()
   metrics.outboxEntries.set(entries)
   if (entries >= maxLength * ALARM_FRACTION) {
@@ -35,7 +35,7 @@ export interface RelayDeps {
   store: Store
   queue: JobQueue<CallbackJob>
   config: Config
-  metrics: Metrics
+  metrics: JobMetrics
   log: FastifyBaseLogger
 }
 

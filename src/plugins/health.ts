@@ -1,17 +1,15 @@
 import fp from 'fastify-plugin'
-import type { Queue } from 'bullmq'
-import { checkPoolHealth, startHealthScheduler, type HealthReport } from '../jobs/health.js'
+import { checkPoolHealth, HEALTH_JOB, type HealthReport } from '../jobs/health.js'
 import { errorSummary } from '../logging.js'
 
-// Runs the pool health job (src/jobs/health.ts) every HEALTH_INTERVAL_SECONDS: a BullMQ job
-// scheduler in Redis mode (once per period across all instances), an unref'd timer in memory
-// mode (one process). Closes its queue, worker and timer in onClose.
+// Runs the pool health job (src/jobs/health.ts) every HEALTH_INTERVAL_SECONDS on the jobs
+// plugin's `health` queue, as the expiry sweep runs on `expiry`: a BullMQ job scheduler in Redis
+// mode (once per period across all instances), the in-process queue's interval in memory mode.
+// The queue, its worker and its schedule close with the jobs plugin.
 
 export interface PoolHealth {
   /** One check now (tests, and the scheduled job). */
   run(): Promise<HealthReport>
-  /** The BullMQ queue in Redis mode, for the queues dashboard. */
-  queue?: Queue
 }
 
 declare module 'fastify' {
@@ -21,7 +19,7 @@ declare module 'fastify' {
 }
 
 export default fp(async (app) => {
-  const { config, store } = app
+  const { config, store, jobs } = app
   const log = app.log.child({ component: 'health' })
 
   async function run(): Promise<HealthReport> {
@@ -37,20 +35,15 @@ export default fp(async (app) => {
     return report
   }
 
-  const everyMs = config.health.intervalSeconds * 1000
-  const health: PoolHealth = { run }
-  if (config.store === 'redis') {
-    const scheduler = await startHealthScheduler({
-      url: config.redis, prefix: `${config.keyPrefix}bull`, everyMs, run,
-      onError: (err) => log.warn({ err: errorSummary(err) }, 'pool health job or its connection failed'),
-    })
-    health.queue = scheduler.queue
-    app.addHook('onClose', async () => scheduler.close())
-  } else {
-    const timer = setInterval(() => {
-      run().catch((err: Error) => log.error({ err: errorSummary(err) }, 'pool health check failed'))
-    }, everyMs).unref()
-    app.addHook('onClose', async () => clearInterval(timer))
-  }
-  app.decorate('poolHealth', health)
-}, { name: 'health' })
+  app.decorate('poolHealth', { run })
+  jobs.health.work(async () => {
+    try {
+      await run()
+    } catch (error) {
+      // The next tick tries again.
+      log.error({ err: errorSummary(error) }, 'pool health check failed')
+      throw error
+    }
+  }, { concurrency: 1 })
+  await jobs.health.repeat(HEALTH_JOB, {}, config.health.intervalSeconds * 1000)
+}, { name: 'health', dependencies: ['store', 'jobs', 'poolsize'] })

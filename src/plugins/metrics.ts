@@ -1,9 +1,6 @@
 import fp from 'fastify-plugin'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
-import { CallverifyError } from '../domain/errors.js'
 import { isAllocatable } from '../domain/pool.js'
-import { bearerDigest, SecretSet } from '../http/auth.js'
-import { BearerAuth, errorResponses } from '../http/schemas/common.js'
 import type { PoolSummary } from '../store/types.js'
 
 // Every metric the service exports, defined once. No label ever holds a customer's number;
@@ -11,8 +8,7 @@ import type { PoolSummary } from '../store/types.js'
 // readPool feeds the pool health gauge at scrape time: health is shared state, so every
 // instance reports the store's view rather than whatever its own health job last saw; it is
 // one round trip (store.summarizePool), however large the pool.
-// /metrics tells outcomes (verified, expired …) that no caller may learn: a bearer token only,
-// METRICS_TOKEN or an admin token, in dev as in production.
+// GET /metrics (http/ops.ts) serves the registry.
 export function createMetrics(readPool?: () => Promise<PoolSummary[]>) {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry, prefix: 'callverify_process_' })
@@ -57,23 +53,9 @@ declare module 'fastify' {
   }
 }
 
-export default fp<{ metrics?: Metrics }>(async (app, options) => {
-  const metrics = options.metrics ?? createMetrics(() => app.store.summarizePool())
+export default fp(async (app) => {
+  // The pool is read at scrape time, through the store plugin's store (registered after this one).
+  const metrics = createMetrics(() => app.store.summarizePool())
+  metrics.tenants.set(new Set(app.config.apiKeys.map((k) => k.tenant)).size)
   app.decorate('metrics', metrics)
-  const scrapers = new SecretSet([
-    ...app.config.adminTokens.map((t) => ({ name: t.name, secret: t.token })),
-    ...(app.config.metricsToken ? [{ name: 'metrics', secret: app.config.metricsToken }] : []),
-  ])
-  app.get('/metrics', {
-    schema: { tags: ['ops'], summary: 'Prometheus metrics (Bearer METRICS_TOKEN or an admin token)', security: BearerAuth, response: errorResponses(401, 403) },
-    onRequest: async (request) => {
-      const digest = bearerDigest(request)
-      if (scrapers.matchDigest(digest) !== undefined) return
-      if (app.apiKeys.matchDigest(digest) !== undefined) throw new CallverifyError('FORBIDDEN', {}, { message: 'An API key cannot read /metrics: use METRICS_TOKEN or an admin token' })
-      throw new CallverifyError('UNAUTHORIZED', {}, { message: 'Send Authorization: Bearer <METRICS_TOKEN or an admin token>' })
-    },
-  }, async (_request, reply) => {
-    reply.type(metrics.registry.contentType)
-    return metrics.registry.metrics()
-  })
 }, { name: 'metrics' })

@@ -38,4 +38,4 @@ export default fp(async (app) => {
     }
   })
   app.addHook('onReady', () => app.checkPoolSize('start'))
-}, { name: 'poolsize' })
+}, { name: 'poolsize', dependencies: ['store'] })

@@ -4,9 +4,10 @@ import type { PressureLimits } from '../config.js'
 import { CallverifyError } from '../domain/errors.js'
 
 // R13: an overloaded instance tells the backend and the frontend so (503 CONGESTED, the seed's
-// 「ただ今受付が混雑しております…」) instead of answering late. Only /v1 is refused: a carrier
-// webhook passes, because a call inside an open window must still verify and the voice answer is
-// a reject anyway; /healthz, /readyz and /metrics stay up so operators can see the overload.
+// 「ただ今受付が混雑しております…」) instead of answering late. Registered in the /v1 scope
+// (app.ts), so only /v1 is refused: a carrier webhook passes, because a call inside an open
+// window must still verify and the voice answer is a reject anyway; /healthz, /readyz and
+// /metrics stay up so operators can see the overload.
 
 export interface PressureOptions extends PressureLimits {
   /** One more overload signal, checked every CHECK_INTERVAL_MS (tests flip it to inject pressure). */
@@ -37,11 +38,9 @@ export default fp<PressureOptions>(async (app, options) => {
     sampleInterval: SAMPLE_INTERVAL_MS,
     ...(congested ? { healthCheck: async () => !congested(), healthCheckInterval: CHECK_INTERVAL_MS } : {}),
     // Resolving lets the request through; rejecting answers it through the one error handler.
-    pressureHandler: async (request, _reply, type) => {
+    pressureHandler: async (_request, _reply, type) => {
       if (type !== 'healthCheck' && monotonic() < warmUntil) return
-      if (request.routeOptions.url?.startsWith('/v1/')) {
-        throw new CallverifyError('CONGESTED', {}, { retryAfterSeconds: RETRY_AFTER_SECONDS })
-      }
+      throw new CallverifyError('CONGESTED', {}, { retryAfterSeconds: RETRY_AFTER_SECONDS })
     },
   })
 }, { name: 'pressure' })

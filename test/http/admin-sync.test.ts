@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { targetRouting } from '../../src/carriers/twilio/rest.js'
+import { createTwilioRestClient, targetRouting } from '../../src/carriers/twilio/rest.js'
 import { ADMIN_TOKEN, bearer, buildTestApp, type TestApp } from '../support/app.js'
 import { startFakeTwilio, type FakeTwilio } from '../support/fake-twilio.js'
 
@@ -96,5 +96,20 @@ describe('POST /admin/numbers/sync', () => {
     expect(res.statusCode).toBe(502)
     expect(res.json().error).toMatchObject({ code: 'CARRIER_UNAVAILABLE', carrierStatus: null })
     expect(res.json().error.message).toContain('TWILIO_API_URL')
+  })
+
+  it('sync — uses the Twilio client buildApp was given (AppDeps.carrierClients), one for every sync', async () => {
+    fake = await startFakeTwilio({ accountSid, authToken, numbers: [{ phoneNumber: '+81120000001', voiceUrl: 'https://old.example.com/voice' }] })
+    const twilio = createTwilioRestClient({ accountSid, authToken, apiUrl: fake.url })
+    // The config points nowhere: only the client handed in reaches the fake.
+    t = await buildTestApp('memory', {
+      env: { TWILIO_ACCOUNT_SID: accountSid, TWILIO_AUTH_TOKEN: authToken, TWILIO_API_URL: 'http://127.0.0.1:9', PUBLIC_BASE_URL: BASE, POOL_NUMBERS: '+81120000001' },
+      deps: { carrierClients: { twilio } },
+    })
+    expect(t.app.carrierClients.twilio()).toBe(twilio)
+    const res = await sync(t)
+    expect(res.statusCode, res.body).toBe(200)
+    expect(res.json().updated.map((u: { e164: string }) => u.e164)).toEqual(['+81120000001'])
+    expect(fake.numbers[0]?.voiceUrl).toBe(`${BASE}/webhooks/twilio/voice`)
   })
 })

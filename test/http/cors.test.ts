@@ -44,6 +44,17 @@ describe('CORS — CORS_ORIGINS=https://bank.example', () => {
     expect(refused.headers['access-control-allow-origin']).toBe(BANK)
   })
 
+  it('poll-token routes — a preflight for a method the path does not take, or with no method, finds no route', async () => {
+    for (const [method, url] of [['POST', `/v1/verifications/${id}`], ['GET', `/v1/verifications/${id}/cancel`], ['DELETE', `/v1/verifications/${id}`]] as const) {
+      const res = await preflight(t, method, url)
+      expect(res.statusCode, `${method} ${url}`).toBe(404)
+      expect(res.headers['access-control-allow-origin']).toBeUndefined()
+    }
+    const bare = await t.app.inject({ method: 'OPTIONS', url: `/v1/verifications/${id}`, headers: { origin: BANK } })
+    expect(bare.statusCode).toBe(404)
+    expect((await preflight(t, 'HEAD', `/v1/verifications/${id}/events`)).statusCode).toBe(204)
+  })
+
   it('poll-token routes — another origin gets no CORS headers', async () => {
     const get = await t.app.inject({ url: `/v1/verifications/${id}`, headers: { ...bearer(pollToken), origin: STRANGER } })
     expect(get.headers['access-control-allow-origin']).toBeUndefined()

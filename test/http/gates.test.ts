@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest'
 import {
   SEED_CALENDAR, closureStartingWithin, closuresAround, serviceStatusAt, type ServiceCalendar,
 } from '../../src/domain/calendar.js'
-import { ServiceGate } from '../../src/http/gates.js'
+import { ServiceGate } from '../../src/plugins/gate.js'
 import type { MaintenanceWindow, Store } from '../../src/store/types.js'
 
-// The gate answers from closures it computed once per Japan day (http/gates.ts): over a sweep of
+// The gate answers from closures it computed once per Japan day (plugins/gate.ts): over a sweep of
 // instants it must say exactly what the pure R12 functions say, maintenance and chains included.
 
 const jst = (local: string) => Date.parse(`${local}+09:00`)

@@ -21,7 +21,8 @@ const contract = readFileSync(fileURLToPath(new URL('../../docs/contract.md', im
 const NOT_OPERATIONS: { route?: string; under?: string; kinds?: StoreKind[]; reason: string }[] = [
   { route: 'GET /openapi.json', reason: 'the OpenAPI document itself' },
   { under: '/docs', reason: "the document's viewer (@fastify/swagger-ui): its page, assets and copies of the document" },
-  { route: 'OPTIONS /v1{*}', reason: "@fastify/cors' preflight for the poll-token routes; docs/contract.md \"CORS\" describes it" },
+  ...['/v1/verifications/{id}', '/v1/verifications/{id}/events', '/v1/verifications/{id}/cancel'].map((path) => (
+    { route: `OPTIONS ${path}`, reason: 'a poll-token route\'s CORS preflight (http/cors.ts); docs/contract.md "CORS" describes it' })),
   { under: '/admin/queues', kinds: ['redis'], reason: "bull-board's dashboard and its own API (Redis mode only), behind the admin tokens; docs/contract.md names it" },
 ]
 

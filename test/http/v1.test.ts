@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { API_KEY, OTHER_API_KEY, STORE_KINDS, bearer, buildTestApp, type TestApp } from '../support/app.js'
 
 const PHONE = '09012345678'
@@ -93,6 +93,20 @@ for (const kind of STORE_KINDS) {
       const unknown = await t.app.inject({ url: '/v1/verifications/vf_doesnotexist', headers: bearer(API_KEY) })
       expect(unknown.statusCode).toBe(404)
       expect(unknown.json().error.code).toBe('NOT_FOUND')
+    })
+
+    it('auth — a request resolves its API key once: the rate limit, the handler and the log line share the answer', async () => {
+      t = await buildTestApp(kind)
+      const created = (await create()).json()
+      const lookups = vi.spyOn(t.app.auth.apiKeys, 'matchDigest')
+      for (const headers of [bearer(API_KEY), bearer(created.pollToken), bearer(OTHER_API_KEY)]) {
+        lookups.mockClear()
+        await t.app.inject({ url: `/v1/verifications/${created.id}`, headers })
+        expect(lookups, headers.authorization.slice(0, 12)).toHaveBeenCalledTimes(1)
+      }
+      lookups.mockClear()
+      expect((await create({ phoneNumber: '09087654321' })).statusCode).toBe(201)
+      expect(lookups).toHaveBeenCalledTimes(1)
     })
 
     it('confirm — pending is 409 VERIFICATION_PENDING (R9), verified confirms, again answers 200, a poll token is 403', async () => {

@@ -123,7 +123,7 @@ describe('outbox (Redis)', () => {
     await waitUntil(settled, 15_000, 'the outbox drained and every callback job finished')
     expect(receiver.received.map((r) => r.eventId).sort()).toEqual(ids.sort())
     const consumers = (await admin.xinfo('CONSUMERS', `${prefix}outbox`, 'callbacks')) as unknown[][]
-    expect(consumers.map((c) => c[1]).sort()).toEqual([a.app.relay.consumer, b.app.relay.consumer].sort())
+    expect(consumers.map((c) => c[1]).sort()).toEqual([a.app.jobs.relay.consumer, b.app.jobs.relay.consumer].sort())
   })
 
   it('outbox — bounded: a stopped relay lets it grow only to OUTBOX_MAX_LENGTH, with the metric and an error log', async () => {

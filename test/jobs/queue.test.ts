@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest'
 import { createBullQueue } from '../../src/jobs/bullmq.js'
-import { createMemoryQueue, Permanent, Postpone, retryDelay, type JobInfo, type JobQueue } from '../../src/jobs/queue.js'
+import { createMemoryQueue } from '../../src/jobs/memory.js'
+import { createRedisConnections } from '../../src/plugins/redis.js'
+import { Permanent, Postpone, retryDelay, type JobInfo, type JobQueue } from '../../src/jobs/queue.js'
 import { deleteKeys, redisUrl, testPrefix } from '../support/redis.js'
 import { waitUntil } from './support/receiver.js'
 
@@ -12,7 +14,14 @@ const KINDS = {
   memory: async () => ({ queue: createMemoryQueue<Data>('test'), cleanup: async () => {} }),
   bullmq: async () => {
     const prefix = testPrefix()
-    return { queue: createBullQueue<Data>('test', { url: redisUrl(), prefix: `${prefix}bull` }), cleanup: () => deleteKeys(prefix) }
+    const connections = createRedisConnections(redisUrl(), { prefix: `${prefix}bull` })
+    return {
+      queue: createBullQueue<Data>('test', connections),
+      cleanup: async () => {
+        await connections.close()
+        await deleteKeys(prefix)
+      },
+    }
   },
 }
 
@@ -154,9 +163,11 @@ describe('JobQueue.repeat — once per period', () => {
   it('repeat — two instances upserting one schedule run each tick once (BullMQ)', async () => {
     const prefix = testPrefix()
     const seen: string[] = []
-    const queues = [0, 1].map(() => createBullQueue<Data>('test', { url: redisUrl(), prefix: `${prefix}bull` }))
+    const connections = [0, 1].map(() => createRedisConnections(redisUrl(), { prefix: `${prefix}bull` }))
+    const queues = connections.map((c) => createBullQueue<Data>('test', c))
     onTestFinished(async () => {
       await Promise.all(queues.map((q) => q.close()))
+      await Promise.all(connections.map((c) => c.close()))
       await deleteKeys(prefix)
     })
     for (const q of queues) {

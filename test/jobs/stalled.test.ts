@@ -6,6 +6,7 @@ import { createBullQueue } from '../../src/jobs/bullmq.js'
 import { callbackFor, callbackJobOptions, type CallbackJob } from '../../src/jobs/callbacks.js'
 import type { JobQueue } from '../../src/jobs/queue.js'
 import { storeOptions } from '../../src/main.js'
+import { createRedisConnections } from '../../src/plugins/redis.js'
 import { createRedisStore } from '../../src/store/redis/index.js'
 import type { Store } from '../../src/store/types.js'
 import { API_KEY, TEST_ENV } from '../support/app.js'
@@ -20,12 +21,14 @@ const WORKER = fileURLToPath(new URL('./support/worker.ts', import.meta.url))
 describe('callback worker killed mid-delivery (Redis)', () => {
   const prefix = testPrefix()
   const children: ChildProcess[] = []
+  const connections = createRedisConnections(redisUrl(), { prefix: `${prefix}bull` })
   let producer: JobQueue<CallbackJob> | undefined
   let store: Store | undefined
   let receiver: Receiver | undefined
   afterEach(async () => {
     for (const child of children) child.kill('SIGKILL')
     await producer?.close()
+    await connections.close()
     await store?.close()
     await receiver?.close()
     await deleteKeys(prefix)
@@ -47,7 +50,7 @@ describe('callback worker killed mid-delivery (Redis)', () => {
     // The first delivery hangs (a slow receiver) while its worker dies; later ones succeed.
     receiver = await startReceiver(API_KEY, (_r, n) => (n === 0 ? 'hang' : 200))
     const first = await startWorker()
-    producer = createBullQueue<CallbackJob>('callbacks', { url: redisUrl(), prefix: `${prefix}bull` })
+    producer = createBullQueue<CallbackJob>('callbacks', connections)
     // A real confirmed verification in the store: the worker derives what it sends from it.
     const config = loadConfig(env)
     store = await createRedisStore({ ...storeOptions(config), url: config.redis, keyPrefix: prefix })

@@ -49,10 +49,10 @@ export async function buildTestApp(kind: StoreKind, options: TestAppOptions = {}
   const keyPrefix = options.keyPrefix ?? testPrefix()
   const config = loadConfig({ ...TEST_ENV, REDIS_URL: redisUrl(), REDIS_KEY_PREFIX: keyPrefix, STORE: kind, ...options.env })
   const clock = { now: options.startAt ?? Date.now(), advance(ms: number) { clock.now += ms } }
-  const common = storeOptions(config)
+  const stored = storeOptions(config)
   const store = kind === 'memory'
-    ? createMemoryStore({ ...common, clock: () => clock.now })
-    : await createRedisStore({ ...common, url: config.redis, keyPrefix })
+    ? createMemoryStore({ ...stored, clock: () => clock.now })
+    : await createRedisStore({ ...stored, url: config.redis, keyPrefix })
   await store.ensurePoolNumbers(config.pool)
   const app = await buildApp({
     config,
@@ -68,8 +68,7 @@ export async function buildTestApp(kind: StoreKind, options: TestAppOptions = {}
   return {
     app, store, config, clock,
     async close() {
-      await app.close()
-      await store.close()
+      await app.close() // the store too (plugins/store.ts)
       if (kind === 'redis' && options.keyPrefix === undefined) await deleteKeys(keyPrefix)
     },
   }

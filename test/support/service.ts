@@ -35,7 +35,7 @@ export async function startService(env: Record<string, string> = {}, deps: Parti
   // Always open (R12 is tested elsewhere) unless a test brings its own calendar.
   const app = await buildApp({ config, store, calendar: { rules: [] }, logger: false, ...deps })
   await app.listen({ port, host: '127.0.0.1' })
-  return { url, app, store, config, close: async () => { await app.close(); await store.close() } }
+  return { url, app, store, config, close: () => app.close() } // the store closes with the app (plugins/store.ts)
 }
 
 /** What Twilio posts when `from` dials `to`, correctly signed, over HTTP; answers the TwiML status. */

@@ -3,10 +3,11 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { CallverifyError } from '../../domain/errors.js'
 import { maskPhoneNumber, normalizePoolNumber, normalizeRegisteredNumber } from '../../domain/phone.js'
 import type { AuditEntry } from '../../store/types.js'
-import { BearerAuth, errorResponses } from '../schemas/common.js'
+import { errorResponses } from '../schemas/errors.js'
+import { BearerAuth } from '../schemas/security.js'
 import { AuditList, AuditQuery } from '../schemas/admin.js'
 
-// The audit log, newest first: who changed what, when, before and after (CONTRACT.md "/admin"),
+// The audit log, newest first: who changed what, when, before and after (docs/contract.md "/admin"),
 // filtered by operator and by number, a page at a time. The store keeps the newest 1000
 // entries, so a filter reads them all and pages what matches.
 

@@ -5,7 +5,8 @@ import { EVENT_TYPES, type CallbackJob } from '../../jobs/callbacks.js'
 import type { FailedJob } from '../../jobs/queue.js'
 import type { VerificationStatus } from '../../domain/verification.js'
 import type { Store } from '../../store/types.js'
-import { BearerAuth, errorResponses } from '../schemas/common.js'
+import { errorResponses } from '../schemas/errors.js'
+import { BearerAuth } from '../schemas/security.js'
 
 // The callback dead letters: events whose delivery failed for good (attempts used up, or a
 // refused target). A job names only its event: the rest is read from the store, as the delivery

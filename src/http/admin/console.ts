@@ -6,7 +6,7 @@ import { Type } from 'typebox'
 import { CallverifyError } from '../../domain/errors.js'
 import type { AdminSession } from '../../store/types.js'
 import { unauthorized } from '../auth.js'
-import { errorResponses } from '../schemas/common.js'
+import { errorResponses } from '../schemas/errors.js'
 import { ConsoleAssetParams, SessionInfo, SignInBody } from '../schemas/console.js'
 import { loadAssets, PAGE_HEADERS, sendAsset } from '../static.js'
 import { audit } from './auth.js'
@@ -51,7 +51,7 @@ export default async function consoleRoutes(fastify: FastifyInstance): Promise<v
     if (attempts.current > SIGN_IN_ATTEMPTS) {
       throw new CallverifyError('TOO_MANY_REQUESTS', {}, { retryAfterSeconds: Math.max(1, Math.ceil(attempts.ttlMs / 1000)) })
     }
-    const admin = app.adminTokens.match(request.body.token)
+    const admin = app.auth.adminTokens.match(request.body.token)
     if (admin === undefined) throw new CallverifyError('UNAUTHORIZED', {}, { message: 'Unknown admin token' })
     const session = await openSession(request, reply, admin, request.body.token)
     request.admin = admin

@@ -3,12 +3,13 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { CallverifyError } from '../../domain/errors.js'
 import type { MaintenanceWindow } from '../../store/types.js'
-import { BearerAuth, errorResponses } from '../schemas/common.js'
+import { errorResponses } from '../schemas/errors.js'
+import { BearerAuth } from '../schemas/security.js'
 import { AddMaintenanceBody, MaintenanceList, MaintenanceParams, MaintenanceWindowBody } from '../schemas/maintenance.js'
 import { audit } from './auth.js'
 
 // Announced maintenance (R12 ⑥). Every change clears this instance's maintenance cache so it
-// applies at once here; other instances re-read the store within a second (gates.ts).
+// applies at once here; other instances re-read the store within a second (plugins/gate.ts).
 
 function present(w: MaintenanceWindow, now: number): MaintenanceWindowBody {
   return {

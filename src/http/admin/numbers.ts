@@ -3,11 +3,12 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { CallverifyError } from '../../domain/errors.js'
 import { normalizePoolNumber, presentVerificationNumber } from '../../domain/phone.js'
 import { HOUR_MS, HOURLY_HOURS, type PoolNumber, type PoolNumberPatch } from '../../store/types.js'
-import { BearerAuth, errorResponses } from '../schemas/common.js'
+import { errorResponses } from '../schemas/errors.js'
+import { BearerAuth } from '../schemas/security.js'
 import { AddNumberBody, E164Params, ForceQuery, HourlyList, HourlyQuery, NumberList, PatchNumberBody, PoolNumberBody } from '../schemas/admin.js'
 import { audit } from './auth.js'
 
-// The pool (CONTRACT.md "/admin"): list, add, and change a number's state, weight, label or carrier.
+// The pool (docs/contract.md "/admin"): list, add, and change a number's state, weight, label or carrier.
 
 const iso = (ms: number) => new Date(ms).toISOString()
 

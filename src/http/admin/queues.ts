@@ -3,10 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { createBullBoard } from '@bull-board/api'
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter'
 import { FastifyAdapter } from '@bull-board/fastify'
-import { Queue } from 'bullmq'
 import { CallverifyError } from '../../domain/errors.js'
-import { HEALTH_QUEUE } from '../../jobs/health.js'
-import { openRedis } from '../../store/redis/connection.js'
 import { headerOrQueryToken } from '../auth.js'
 import { sendError } from '../errors.js'
 import { audit } from './auth.js'
@@ -45,7 +42,7 @@ function sessionAdmin(app: FastifyInstance, request: FastifyRequest): string | u
 async function authorize(this: FastifyInstance, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
   // A browser cannot send a Bearer header: the dashboard alone takes `?token=` once, then a cookie.
   const presented = headerOrQueryToken(request)
-  const admin = this.adminTokens.match(presented)
+  const admin = this.auth.adminTokens.match(presented)
   if (admin !== undefined) {
     request.admin = admin
     const query = request.query as Record<string, unknown>
@@ -64,7 +61,7 @@ async function authorize(this: FastifyInstance, request: FastifyRequest, reply: 
     return
   }
   // Answered here, not thrown: the board's own error handler would reshape a thrown error.
-  if (presented !== undefined && this.apiKeys.match(presented) !== undefined) {
+  if (presented !== undefined && this.auth.apiKeys.match(presented) !== undefined) {
     return sendError(reply, new CallverifyError('FORBIDDEN', {}, { message: 'An API key cannot use /admin: use an admin token' }))
   }
   return sendError(reply, new CallverifyError('UNAUTHORIZED', {}, { message: `Open ${QUEUES_PATH}?token=<admin token> once in the browser, or send Authorization: Bearer <admin token>` }))
@@ -89,25 +86,10 @@ async function readOnlyCallbacks(request: FastifyRequest, reply: FastifyReply): 
   return sendError(reply, new CallverifyError('FORBIDDEN', {}, { message }))
 }
 
-/** Registered with prefix /admin/queues after the jobs and health plugins; nothing in memory mode (no queues). */
+/** Registered with prefix /admin/queues after the jobs plugin: its BullMQ queues; nothing in memory mode (no queues). */
 export default async function queuesDashboard(app: FastifyInstance): Promise<void> {
-  if (app.config.store !== 'redis') return
-  // The jobs plugin's queues when it is there (its `jobs` decorator: each value has a name).
-  const jobs = app.hasDecorator('jobs') ? Object.values((app as unknown as { jobs: Record<string, { name: string }> }).jobs) : []
-  const names = [HEALTH_QUEUE, ...jobs.map((q) => q.name)]
-  // Handles of our own on the jobs' queues (same names, same prefix): the board needs BullMQ
-  // Queue objects, and the jobs plugin keeps its queues behind its own interface.
-  const connection = openRedis(app.config.redis, { maxRetriesPerRequest: null }).on('error', () => {})
-  const queues = names.map((name) => new Queue(name, { connection, prefix: `${app.config.keyPrefix}bull` }))
-  // Without a listener BullMQ prints every reconnect failure while Redis is away; the store reports outages.
-  for (const queue of queues) queue.on('error', (err) => app.log.debug({ err: { message: err.message } }, 'queues dashboard: Redis error'))
-  app.addHook('onClose', async () => {
-    // With Redis away a graceful close would wait for it: give up after a moment and drop the socket.
-    const closing = Promise.all(queues.map((q) => q.close())).catch(() => {})
-    await Promise.race([closing, new Promise((r) => setTimeout(r, 2000).unref())])
-    await connection.quit().catch(() => connection.disconnect())
-  })
-
+  const queues = app.jobs.bullmq
+  if (queues.length === 0) return
   const board = new FastifyAdapter()
   board.setBasePath(QUEUES_PATH)
   // A callback job holds its event id only (jobs/callbacks.ts): no URL, body or number for the board to show.

@@ -2,9 +2,10 @@ import { createHmac, timingSafeEqual } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { CallverifyError } from '../../domain/errors.js'
 import type { AdminSession } from '../../store/types.js'
-import { randomToken, sha256Hex } from '../auth.js'
+import { sha256Hex } from '../../plugins/auth.js'
+import { randomToken } from '../auth.js'
 
-// The operations console's session (CONTRACT.md "/admin", issue 21): an admin token, presented
+// The operations console's session (docs/contract.md "/admin", issue 21): an admin token, presented
 // once, is exchanged for a random session id in an HttpOnly, SameSite=Strict cookie scoped to
 // /admin (Secure in production), for 8 hours. The store keeps the session under a sha256 of
 // that id (a Redis dump gives no usable cookie) with a MAC keyed by the admin token, never the
@@ -12,13 +13,6 @@ import { randomToken, sha256Hex } from '../auth.js'
 // Every state-changing request on a session repeats the session's CSRF token in X-CSRF-Token,
 // which no cross-origin form or script can send; a cross-site Origin or Sec-Fetch-Site is
 // refused as well, before anything is read.
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** The console session this request came with (cookie), if it came with one. */
-    adminSession?: AdminSession
-  }
-}
 
 export const SESSION_COOKIE = 'callverify_admin'
 export const SESSION_MS = 8 * 3_600_000

@@ -1,16 +1,17 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config } from '../../config.js'
-import { createTelnyxRestClient, planTelnyxSync, TelnyxRestError } from '../../carriers/telnyx/rest.js'
-import { createTwilioRestClient, planSync, TwilioRestError } from '../../carriers/twilio/rest.js'
+import { planTelnyxSync, TelnyxRestError, type TelnyxRestClient } from '../../carriers/telnyx/rest.js'
+import { planSync, TwilioRestError, type TwilioRestClient } from '../../carriers/twilio/rest.js'
 import { publicUrl } from '../../carriers/twilio/signature.js'
 import { CallverifyError } from '../../domain/errors.js'
-import { BearerAuth, errorResponses } from '../schemas/common.js'
+import { errorResponses } from '../schemas/errors.js'
+import { BearerAuth } from '../schemas/security.js'
 import { SyncQuery, SyncReport } from '../schemas/admin.js'
 import { audit } from './auth.js'
 
 // POST /admin/numbers/sync?carrier=…: point the pool numbers of one carrier at this service
-// (CONTRACT.md "/admin"), and say what is missing either side. Twilio (the default) and Telnyx
+// (docs/contract.md "/admin"), and say what is missing either side. Twilio (the default) and Telnyx
 // are synced through their REST APIs; for the others sync is manual: the report names the URLs
 // to set at the carrier for each of its pool numbers, and changes nothing.
 
@@ -30,8 +31,7 @@ function carrierError(carrier: string, error: unknown, updated: Updated): Callve
   }, { message: `${error.message}${hint}` })
 }
 
-async function syncTwilio(config: Config, pool: string[], dryRun: boolean, updated: Updated): Promise<SyncReport> {
-  const twilio = createTwilioRestClient(config.twilio)
+async function syncTwilio(twilio: TwilioRestClient, config: Config, pool: string[], dryRun: boolean, updated: Updated): Promise<SyncReport> {
   const plan = planSync(pool, await twilio.listIncomingNumbers(), config.publicBaseUrl)
   for (const u of plan.update) {
     if (!dryRun) await twilio.updateIncomingNumber(u.sid, u.routing)
@@ -43,12 +43,13 @@ async function syncTwilio(config: Config, pool: string[], dryRun: boolean, updat
   }
 }
 
-async function syncTelnyx(config: Config, pool: string[], dryRun: boolean, updated: Updated): Promise<SyncReport> {
-  const { apiKey, apiUrl, texmlApplicationId } = config.telnyx
+/** `client` is asked for only once the credentials are known to be set. */
+async function syncTelnyx(client: () => TelnyxRestClient, config: Config, pool: string[], dryRun: boolean, updated: Updated): Promise<SyncReport> {
+  const { apiKey, texmlApplicationId } = config.telnyx
   if (!apiKey || !texmlApplicationId) {
     throw new CallverifyError('INVALID_REQUEST', {}, { message: 'Telnyx sync needs TELNYX_API_KEY and TELNYX_TEXML_APPLICATION_ID (the TeXML application the pool numbers use)' })
   }
-  const telnyx = createTelnyxRestClient({ apiKey, apiUrl })
+  const telnyx = client()
   const app = await telnyx.getApplication(texmlApplicationId)
   const plan = planTelnyxSync(pool, await telnyx.listNumbers(), app, config.publicBaseUrl)
   if (!dryRun && plan.application.changes.length > 0) await telnyx.updateApplication(app.id, plan.application.routing)
@@ -73,7 +74,7 @@ function manualReport(config: Config, carrier: string, pool: string[]): SyncRepo
 
 export default async function syncRoutes(fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
-  const { store, config } = app
+  const { store, config, carrierClients } = app
 
   async function sync(request: FastifyRequest, carrier: string, dryRun: boolean): Promise<SyncReport> {
     // A retired number never matches again: whether the account still routes it is no concern.
@@ -81,7 +82,9 @@ export default async function syncRoutes(fastify: FastifyInstance): Promise<void
     if (carrier !== 'twilio' && carrier !== 'telnyx') return manualReport(config, carrier, pool)
     const updated: Updated = []
     try {
-      return await (carrier === 'twilio' ? syncTwilio : syncTelnyx)(config, pool, dryRun, updated)
+      return carrier === 'twilio'
+        ? await syncTwilio(carrierClients.twilio(), config, pool, dryRun, updated)
+        : await syncTelnyx(carrierClients.telnyx, config, pool, dryRun, updated)
     } catch (error) {
       request.log.warn({ carrier, err: error }, 'pool sync failed at the carrier')
       if (!dryRun && updated.length > 0) await audit(request, 'numbers.sync', carrier, undefined, { updated, failed: true })

@@ -2,7 +2,7 @@ import { Type, type Static } from 'typebox'
 import { CARRIERS } from '../../domain/carrier.js'
 import { NUMBER_HEALTHS, NUMBER_STATES } from '../../domain/pool.js'
 
-// Schemas of the pool, lock and audit routes (CONTRACT.md "/admin"); maintenance has its own.
+// Schemas of the pool, lock and audit routes (docs/contract.md "/admin"); maintenance has its own.
 
 const Iso = Type.String({ format: 'date-time' })
 const State = Type.Enum(NUMBER_STATES, {
@@ -22,7 +22,7 @@ export const E164Params = Type.Object({
 export type E164Params = Static<typeof E164Params>
 
 const Carrier = Type.Union(CARRIERS.map((c) => Type.Literal(c)), {
-  description: 'Whose number it is: calls through another carrier\'s webhook verify nothing (CONTRACT "Carriers"); default twilio',
+  description: 'Whose number it is: calls through another carrier\'s webhook verify nothing (docs/contract.md "Carriers"); default twilio',
 })
 
 export const PoolNumberBody = Type.Object({

@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox'
 
-// Announced maintenance (R12 ⑥, CONTRACT.md "/admin"): create and confirm answer 503 MAINTENANCE
+// Announced maintenance (R12 ⑥, docs/contract.md "/admin"): create and confirm answer 503 MAINTENANCE
 // while one is on, and GET /v1/service-status names it.
 
 const Iso = Type.String({ format: 'date-time' })

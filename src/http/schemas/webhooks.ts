@@ -1,5 +1,5 @@
 import { Type } from 'typebox'
-import { errorResponses } from './common.js'
+import { errorResponses } from './errors.js'
 
 // OpenAPI only: the bodies are each carrier's own (forms, or Bandwidth's JSON), read by its
 // adapter from the raw bytes rather than a body schema, because a schema failure would answer

@@ -1,7 +1,15 @@
+import fp from 'fastify-plugin'
 import type { StatusEvent, Store } from '../store/types.js'
 
 // One store subscription per instance fans status events out to every long-poll and SSE
-// stream waiting on a verification, so a thousand waiting clients cost one listener.
+// stream waiting on a verification, so a thousand waiting clients cost one listener. The
+// subscription ends in this plugin's onClose.
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    watch: StatusWatch
+  }
+}
 export class StatusWatch {
   private readonly waiting = new Map<string, Set<(event: StatusEvent) => void>>()
   private readonly unsubscribe: () => void
@@ -48,3 +56,9 @@ export class StatusWatch {
     this.waiting.clear()
   }
 }
+
+export default fp(async (app) => {
+  const watch = new StatusWatch(app.store)
+  app.decorate('watch', watch)
+  app.addHook('onClose', async () => watch.close())
+}, { name: 'watch', dependencies: ['store'] })

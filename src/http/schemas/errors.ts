@@ -21,6 +21,5 @@ export const ErrorBody = Type.Object(
   { $id: 'Error', description: 'Every error: the contract code, an English message and the customer message in Japanese' },
 )
 
+/** A route's error answers, by status: each the contract's error body. */
 export const errorResponses = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [s, Type.Ref('Error')]))
-
-export const BearerAuth = [{ bearer: [] }]

@@ -1,3 +1,4 @@
+import fp from 'fastify-plugin'
 import { CallverifyError } from '../domain/errors.js'
 import { ClosureSpan, closureStartingWithin, serviceStatusAt, type ServiceCalendar, type ServiceStatus } from '../domain/calendar.js'
 import { japanDayNumber, japanDayStart } from '../domain/japan.js'
@@ -5,6 +6,12 @@ import type { MaintenanceWindow, Store } from '../store/types.js'
 
 // R12: the service hours gate for create and confirm. Maintenance windows are read from the
 // store at most once a second per instance: creates should not pay a round trip for them.
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    gate: ServiceGate
+  }
+}
 const MAINTENANCE_CACHE_MS = 1000
 const DAY_MS = 86_400_000
 
@@ -90,3 +97,13 @@ export function closedError(status: Extract<ServiceStatus, { open: false }>, now
   if (status.reason === 'MAINTENANCE') return new CallverifyError('MAINTENANCE', { until }, { retryAfterSeconds })
   return new CallverifyError('OUT_OF_SERVICE_HOURS', { reason: status.reason, until }, { retryAfterSeconds })
 }
+
+export interface GateOptions {
+  calendar: ServiceCalendar
+  /** Elapsed ms, for the maintenance cache's age (AppDeps.monotonic). */
+  monotonic?: () => number
+}
+
+export default fp<GateOptions>(async (app, { calendar, monotonic }) => {
+  app.decorate('gate', new ServiceGate(app.store, calendar, monotonic))
+}, { name: 'gate', dependencies: ['store'] })
