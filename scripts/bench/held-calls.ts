@@ -59,11 +59,11 @@ async function scrape(service: Service): Promise<Scrape> {
   }
 }
 
-async function startServer(delayMs: number, redisUrl: string, prefix: string, served: number[]): Promise<Service> {
+async function startServer(delayMs: number, redisUrl: string, prefix: string, served: number[], execArgv: string[]): Promise<Service> {
   const { NODE_ENV: _ignored, ...env } = process.env
   return startService(
     { ...env, STORE: 'redis', REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix, RING_DELAY_MS: String(delayMs), PUBLIC_BASE_URL: PUBLIC, POOL_NUMBERS: POOL, ...benchOverrides(), LOG_LEVEL: 'info' },
-    [],
+    execArgv,
     // The request line's ms is fastify's elapsedTime: from the request read to the answer sent.
     (line) => {
       if (!line.includes(VOICE)) return
@@ -196,9 +196,11 @@ interface Run {
 async function run(connections: Connections, calls: number, delayMs: number, rampMs: number, redisUrl: string): Promise<Run> {
   const prefix = `cvbench:${randomUUID()}:held:`
   const served: number[] = []
-  const service = await startServer(delayMs, redisUrl, prefix, served)
-  const port = Number(new URL(service.url).port)
   const kept = connections === 'kept-alive'
+  // BENCH_CPU_PROF (npm run bench): the server writes a .cpuprofile into <dir>/held-kept or held-new.
+  const dir = process.env.BENCH_CPU_PROF
+  const service = await startServer(delayMs, redisUrl, prefix, served, dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}/held-${kept ? 'kept' : 'new'}`] : [])
+  const port = Number(new URL(service.url).port)
   const sockets = kept ? Array.from({ length: calls }, () => open(port)) : []
   try {
     // Warm-up, on the path the burst takes (a matched caller's call, held) so that it runs
