@@ -11,7 +11,7 @@ import { benchSipEdge } from './sip.js'
 // A report: it exits 0 even when a target fails, and says FAIL where it does.
 // Env: REDIS_URL, BENCH_DURATION (s, 8), BENCH_WARMUP (s, 2), BENCH_CONNECTIONS (50),
 // BENCH_ROUNDS (3), BENCH_ONLY (a section's name below), BENCH_LOG_LEVEL (the app's, info),
-// BENCH_CPU_PROF (a directory: the servers write .cpuprofile files into its app/, app1000/ and baseline/).
+// BENCH_CPU_PROF (a directory: the servers write .cpuprofile files into its app/, app1000/, baseline/, held-kept/ and held-new/).
 
 function positive(name: string, fallback: number): number {
   const value = Number(process.env[name] || fallback)

@@ -44,6 +44,16 @@ export function procCpu(pid: number): number {
   return ((Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND) * 1e6
 }
 
+/**
+ * A process's main thread (its JavaScript, the event loop): CPU time it ran, and time it was
+ * ready to run but waited for a CPU, both in ns (/proc/<pid>/task/<pid>/schedstat, Linux).
+ * The wait tells a server starved by other processes apart from one slow by its own work.
+ */
+export function threadSched(pid: number): { cpuNs: number; waitNs: number } {
+  const [cpuNs, waitNs] = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ').map(Number)
+  return { cpuNs: cpuNs ?? 0, waitNs: waitNs ?? 0 }
+}
+
 function procRss(pid: number): number {
   const kb = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]
   return Number(kb ?? 0) * 1024

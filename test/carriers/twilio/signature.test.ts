@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto'
-import { describe, expect, it } from 'vitest'
+import twilio from 'twilio'
+import { describe, expect, it, vi } from 'vitest'
 import { listFixtures, loadFixture } from '../../../src/carriers/twilio/fixtures.js'
 import { signTwilioRequest, verifyTwilioSignature, type TwilioParams } from '../../../src/carriers/twilio/signature.js'
 
@@ -64,6 +65,44 @@ describe('verifyTwilioSignature', () => {
   it('signature — refuses a body that is not a form', () => {
     expect(verifyTwilioSignature({ ...request, params: 'From=%2B81' })).toBe(false)
     expect(verifyTwilioSignature({ ...request, params: { ...params, From: { nested: true } } })).toBe(false)
+  })
+
+  it('signature — accepts exactly what twilio.validateRequest accepts: the URL as received, with its port added or removed, or normalised', () => {
+    const form = { ...params, CallerName: 'ヤマダ タロウ', Extra: ['b', 'a', 'b'], Empty: [] as string[] }
+    const cases = [
+      // [PUBLIC_BASE_URL, the URL Twilio signed, should verify]
+      ['https://callverify.example.com', 'https://callverify.example.com', true],
+      ['https://callverify.example.com', 'https://callverify.example.com:443', true],
+      ['https://callverify.example.com:443', 'https://callverify.example.com', true],
+      ['http://callverify.example.com:8080', 'http://callverify.example.com:8080', true],
+      ['http://callverify.example.com:8080', 'http://callverify.example.com', true],
+      ['https://callverify.example.com', 'https://callverify.example.com:8443', false],
+      ['https://callverify.example.com', 'https://other.example.com', false],
+    ] as const
+    for (const [base, signed, verifies] of cases) {
+      for (const url of [path, "/webhooks/twilio/voice?q=it's", '/webhooks/twilio/voice']) {
+        const sig = signByHand(authToken, signed + url, form)
+        const ours = verifyTwilioSignature({ authToken, publicBaseUrl: base, url, params: form, signature: sig })
+        expect(ours, `${base} ${signed} ${url}`).toBe(twilio.validateRequest(authToken, sig, base + url, form))
+        expect(ours, `${base} ${signed} ${url}`).toBe(verifies)
+      }
+    }
+    expect(verifyTwilioSignature({ ...request, params: form, signature: signByHand(authToken, publicBaseUrl + path, { ...form, Extra: ['a'] }) })).toBe(false)
+  })
+
+  it('signature — a signature over the URL as received verifies without twilio\'s fallbacks; another form of the URL goes to validateRequest', () => {
+    const validate = vi.spyOn(twilio, 'validateRequest')
+    try {
+      const form = { ...params, CallerName: 'ヤマダ タロウ', Extra: ['b', 'a', 'b'], Empty: [] as string[] }
+      expect(verifyTwilioSignature({ ...request, params: form, signature: signByHand(authToken, publicBaseUrl + path, form) })).toBe(true)
+      expect(verifyTwilioSignature(request)).toBe(true)
+      expect(validate).not.toHaveBeenCalled()
+      const ported = signByHand(authToken, 'https://callverify.example.com:443' + path, params)
+      expect(verifyTwilioSignature({ ...request, signature: ported })).toBe(true)
+      expect(validate).toHaveBeenCalledTimes(1)
+    } finally {
+      validate.mockRestore()
+    }
   })
 
   it('signature — refuses a request URL that is not a path', () => {
