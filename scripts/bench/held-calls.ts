@@ -62,9 +62,10 @@ async function scrape(service: Service): Promise<Scrape> {
 async function startServer(delayMs: number, redisUrl: string, prefix: string, served: number[], execArgv: string[]): Promise<Service> {
   const { NODE_ENV: _ignored, ...env } = process.env
   return startService(
-    { ...env, STORE: 'redis', REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix, RING_DELAY_MS: String(delayMs), PUBLIC_BASE_URL: PUBLIC, POOL_NUMBERS: POOL, ...benchOverrides(), LOG_LEVEL: 'info' },
+    { ...env, STORE: 'redis', REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix, RING_DELAY_MS: String(delayMs), PUBLIC_BASE_URL: PUBLIC, POOL_NUMBERS: POOL, ...benchOverrides(), LOG_LEVEL: 'debug' },
     execArgv,
     // The request line's ms is fastify's elapsedTime: from the request read to the answer sent.
+    // An answered request's line is written at debug (app.ts): the server side needs every one.
     (line) => {
       if (!line.includes(VOICE)) return
       const entry = JSON.parse(line) as { route?: string; status?: number; ms?: number }
