@@ -19,7 +19,9 @@ function parse(request: CarrierRequest): FormParams | null {
 
 /** A form (or query) string → params; URLSearchParams decodes '+' as a space and %XX as UTF-8, as the carriers encode forms. */
 export function parseForm(text: string | URLSearchParams): FormParams {
-  const params: FormParams = {}
+  // No prototype: a field named __proto__ (sent twice, it would set the object's prototype) is a
+  // field like any other, and the signature check sees it as the carrier sent it.
+  const params = Object.create(null) as FormParams
   for (const [key, value] of typeof text === 'string' ? new URLSearchParams(text) : text) {
     const seen = params[key]
     params[key] = seen === undefined ? value : Array.isArray(seen) ? [...seen, value] : [seen, value]
