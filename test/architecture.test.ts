@@ -121,3 +121,15 @@ describe('import direction', () => {
     expect(violations(importsOf(join(SRC, 'http', 'v1.ts'), "import { main } from '../main.js'"))).toEqual(['http/v1.ts → ../main.js (http may not import main)'])
   })
 })
+
+describe('module size', () => {
+  // A module that outgrows this is doing two things (issue 17): split it by role.
+  const MAX_LINES = 250
+  const lengths = [...sources(SRC), ...readdirSync(join(SRC, 'sdk')).filter((f) => f.endsWith('.js')).map((f) => join(SRC, 'sdk', f))]
+    .map((file) => ({ file: relative(SRC, file), lines: readFileSync(file, 'utf8').split('\n').length - 1 }))
+
+  it(`modules — no file of src/ is over ${MAX_LINES} lines`, () => {
+    expect(lengths.length).toBeGreaterThan(100)
+    expect(lengths.filter((l) => l.lines > MAX_LINES)).toEqual([])
+  })
+})

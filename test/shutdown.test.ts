@@ -8,7 +8,7 @@ import { ADMIN_TOKEN, STORE_KINDS, TEST_ENV } from './support/app.js'
 import { freePort } from './support/global-setup.js'
 import { deleteKeys, redisUrl, testPrefix } from './support/redis.js'
 
-// CONTRACT "voice": held answers survive shutdown. src/main.ts as a real process on a real
+// docs/contract.md "voice": held answers survive shutdown. src/main.ts as a real process on a real
 // port, 20 calls ringing for 8 s, then SIGTERM: every caller hears the reject well before 8 s
 // and the process exits 0 (close-with-grace → app.close() → preClose releases the held calls).
 

@@ -1,5 +1,5 @@
 /**
- * The carrier-neutral call core: the rules every carrier's call obeys (CONTRACT.md "Carriers"):
+ * The carrier-neutral call core: the rules every carrier's call obeys (docs/contract.md "Carriers"):
  * withheld first (R5), the ring timed from arrival (R6), one uniform answer, the same call id
  * counted once per carrier (≥ 35 days, in the store), held answers released at shutdown, metrics.
  * It knows no fastify and no carrier name.
@@ -25,7 +25,8 @@
  *    would send for a body at a URL (`src/carriers/<name>/sign.ts`). Call it from
  *    `test/carriers/<name>/contract.test.ts`; it runs the same cases on the memory and Redis stores.
  */
-import { isWithheldCaller, maskPhoneNumber, normalizeCaller, normalizePoolNumber } from '../domain/phone.js'
+import { isWithheldCaller, maskPhoneNumber, normalizeCaller } from '../domain/phone.js'
+import { CalledNumbers } from './called.js'
 import { tenantsRefusing, type AttestationRequirement, type CallerAttestation } from '../domain/carrier.js'
 import { errorSummary } from '../store/failure.js'
 import type { CallOutcome, Store } from '../store/types.js'
@@ -132,16 +133,11 @@ export interface CallCoreOptions {
   monotonic?: () => number
 }
 
-// The called number is one of ours, from a small set: each is normalised once, not on every
-// call (a full libphonenumber parse was a tenth of a voice webhook's CPU, npm run bench's held
-// row). Only signed requests reach it; bounded all the same.
-const CALLED_CAP = 1000
-
 export class CallCore {
   readonly #held: HeldCalls
   readonly #monotonic: () => number
   readonly #policies: ReadonlyMap<string, AttestationRequirement>
-  readonly #called = new Map<string, string>()
+  readonly #called = new CalledNumbers()
 
   constructor(private readonly options: CallCoreOptions) {
     this.#held = new HeldCalls(options.metrics.heldCalls)
@@ -164,16 +160,6 @@ export class CallCore {
   /** Shutdown: every held call hears its reject now; later calls are not held. Returns how many. */
   releaseAll(): number {
     return this.#held.releaseAll()
-  }
-
-  /** The called number as the store keys it: E.164 when it is a valid number, else as sent. */
-  #calledNumber(to: string): string {
-    let e164 = this.#called.get(to)
-    if (e164 === undefined) {
-      if (this.#called.size >= CALLED_CAP) this.#called.clear()
-      this.#called.set(to, (e164 = normalizePoolNumber(to) ?? to))
-    }
-    return e164
   }
 
   #count(kind: CallKind, carrier: string): void {
@@ -207,7 +193,7 @@ export class CallCore {
   async #record(call: InboundCall, log: CallLog): Promise<CallKind> {
     const ids = { carrier: call.carrier, callId: call.callId, to: call.to }
     try {
-      const to = this.#calledNumber(call.to)
+      const to = this.#called.of(call.to)
       const from = normalizeCaller(call.from)
       if (!from) {
         // Digits, but no valid number: nobody's registered number. Counted like a withheld call
@@ -243,7 +229,7 @@ export class CallCore {
 
   /** A status callback: outcome per pool number; an answered call quarantines its number. */
   async status(carrier: string, status: CarrierStatus, log: CallLog): Promise<void> {
-    const to = this.#calledNumber(status.to)
+    const to = this.#called.of(status.to)
     const { answered, number } = await this.options.store.recordCallStatus({
       callSid: status.callId, to, status: status.status, durationSeconds: status.durationSeconds, carrier,
     })

@@ -5,7 +5,7 @@ import { encodeForm, type FormParams } from './form.js'
 
 // The carrier contract fixtures under webhooks/<carrier>/: real-shaped requests, built from each
 // carrier's documentation, and the answer each one is owed. Tests and scripts/simulate-call read
-// the same files, so the simulator and the suite speak one carrier dialect (STYLE.md "Tests").
+// the same files, so the simulator and the suite speak one carrier dialect.
 // Unsigned: the carrier's signer (src/carriers/<name>/sign.ts) signs each one when it is sent.
 
 export type FixtureOutcome =

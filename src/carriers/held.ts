@@ -1,6 +1,6 @@
 // Voice answers held ringing for RING_DELAY_MS (R6). A held call is one timer and one
 // resolver in a Set: no polling, no CPU while it waits, a few hundred bytes each. Shutdown
-// releases them all at once, so every caller still gets the reject (CONTRACT.md "voice").
+// releases them all at once, so every caller still gets the reject (docs/contract.md "voice").
 
 export interface HeldGauge {
   inc(): void

@@ -6,7 +6,7 @@ import type { OpsStore } from './roles/ops.js'
 import type { PoolStore } from './roles/pool.js'
 import type { VerificationStore } from './roles/verifications.js'
 
-// One Store interface for every store (STYLE.md), the sum of its roles (roles/): each consumer
+// One Store interface for every store, the sum of its roles (roles/): each consumer
 // needs only some of them, and each store implements each role in a module of its own
 // (memory/, redis/). Every method that reads and decides is atomic: in memory a synchronous
 // step, in Redis one Lua script. Refusals are thrown as CallverifyError with the contract's

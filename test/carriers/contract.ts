@@ -6,7 +6,7 @@ import type { Config } from '../../src/config.js'
 import { STORE_KINDS, type TestApp } from '../support/app.js'
 import { buildWebhookApp, getVerification, openVerification } from '../support/twilio.js'
 
-// The one carrier contract suite (STYLE.md "Carriers"): the same cases, unchanged, for every
+// The one carrier contract suite: the same cases, unchanged, for every
 // adapter on both stores, fed by the adapter's fixtures under webhooks/<carrier>/ and its signer.
 // A new carrier is one adapter, its fixtures and a CarrierKit; nothing here names a carrier.
 

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { loadConfig } from '../../src/config.js'
 import { ADMIN_TOKEN, bearer, buildTestApp, STORE_KINDS, TEST_ENV, type TestApp } from '../support/app.js'
 
-// A pool number's carrier (CONTRACT "Carriers", "/admin"): POOL_NUMBERS `+81…@telnyx`, the admin
+// A pool number's carrier (docs/contract.md "Carriers", "/admin"): POOL_NUMBERS `+81…@telnyx`, the admin
 // API's add, patch and list, and the pool health metric's label.
 
 const admin = bearer(ADMIN_TOKEN)

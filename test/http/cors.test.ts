@@ -3,7 +3,7 @@ import { loadConfig } from '../../src/config.js'
 import { configProblems } from '../support/production.js'
 import { API_KEY, bearer, buildTestApp, type TestApp } from '../support/app.js'
 
-// CONTRACT "CORS": the poll-token routes (GET, events, cancel) answer the origins of
+// docs/contract.md "CORS": the poll-token routes (GET, events, cancel) answer the origins of
 // CORS_ORIGINS, preflight included; the API-key routes never send CORS headers.
 
 const BANK = 'https://bank.example'

@@ -54,7 +54,7 @@ describe('GET /sdk', () => {
 })
 
 describe('sdk text', () => {
-  it('the element\'s Japanese error messages are the service\'s (DOMAIN.md) for every code it names', () => {
+  it('the element\'s Japanese error messages are the service\'s (docs/rules.md) for every code it names', () => {
     const codes = Object.keys(TEXT.ja.errors).filter((code) => code in ERRORS) as (keyof typeof ERRORS)[]
     expect(codes.length).toBeGreaterThan(8)
     for (const code of codes) expect(TEXT.ja.errors[code], code).toBe(ERRORS[code].messageJa)

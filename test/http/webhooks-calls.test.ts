@@ -8,7 +8,7 @@ import type { Store } from '../../src/store/types.js'
 import { STORE_KINDS, type TestApp } from '../support/app.js'
 import { buildWebhookApp, callsOfKind, getVerification, openVerification, postFixture, postSigned } from '../support/twilio.js'
 
-// The voice answer reveals nothing (CONTRACT "voice"): every outcome rings as long and answers
+// The voice answer reveals nothing (docs/contract.md "voice"): every outcome rings as long and answers
 // the same bytes; a store failure changes neither; held answers go out when the app closes.
 
 // Long enough that "at once" and "after the ring" stay apart on a loaded two-core machine.

@@ -7,7 +7,7 @@ import { loggerOptions } from '../../src/logging.js'
 import { STORE_KINDS, type TestApp } from '../support/app.js'
 import { buildWebhookApp, callsOfKind, getVerification, openVerification, postSigned } from '../support/twilio.js'
 
-// CONTRACT "/webhooks/twilio": each POST checked against X-Twilio-Signature over
+// docs/contract.md "/webhooks/twilio": each POST checked against X-Twilio-Signature over
 // PUBLIC_BASE_URL + path + query and the sorted form pairs; a bad one answers 403, changes nothing.
 
 const PUBLIC = 'https://callverify.example.com'

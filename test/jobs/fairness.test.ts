@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { API_KEY, OTHER_API_KEY, STORE_KINDS, bearer, buildTestApp, type TestApp } from '../support/app.js'
 import { startReceiver, type Receiver } from './support/receiver.js'
 
-// CONTRACT "Event callbacks": one tenant's slow or dead receiver never delays another tenant's
+// docs/contract.md "Event callbacks": one tenant's slow or dead receiver never delays another tenant's
 // callbacks. Tenant `demo`'s receiver never answers 40 callbacks (each would hold a delivery for
 // the whole 10 s timeout); tenant `other`'s callback must not wait for any of them.
 

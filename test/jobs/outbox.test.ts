@@ -15,7 +15,7 @@ import { testPrefix } from '../support/redis.js'
 import { killRedisServer, startRedisServer } from '../support/redis-server.js'
 import { startReceiver, waitUntil, type Receiver } from './support/receiver.js'
 
-// CONTRACT "Event callbacks": no event is ever lost. Every change appends its event to the outbox
+// docs/contract.md "Event callbacks": no event is ever lost. Every change appends its event to the outbox
 // in its own script; callbacks are fed from there, never from pub/sub. On a redis-server of this
 // suite's own (CLIENT KILL is not for the shared one), with small stream nodes so that MAXLEN ~
 // trims close to its cap.

@@ -7,7 +7,7 @@ import { testPrefix } from '../support/redis.js'
 import { killRedisServer, startRedisServer } from '../support/redis-server.js'
 import { startReceiver, type Receiver } from './support/receiver.js'
 
-// CONTRACT "Event callbacks": a change reaches its callback even if every instance is killed the
+// docs/contract.md "Event callbacks": a change reaches its callback even if every instance is killed the
 // moment after it. The only instance, a real process, SIGKILLed as soon as its answers to three
 // cancels arrive; a new one started later delivers every event. Whether the first had read,
 // enqueued or begun delivering an event when it died, the outbox (a pending entry is claimed

@@ -7,7 +7,7 @@ import type { CreateVerificationInput, NumberState, StatusEvent, Store } from '.
 import { allocationContract } from './allocation-contract.js'
 import { consoleContract } from './contract-console.js'
 
-// The one store contract suite (STYLE.md "Tests", better-auth testAdapter): every store runs
+// The one store contract suite (in the manner of better-auth's testAdapter): every store runs
 // these cases unchanged. Time is the harness's: memory moves an injected clock, Redis really
 // waits, so only the window-edge and expiry cases use short windows and advance past them.
 

@@ -5,7 +5,7 @@ import { READ_FIELDS } from '../../src/store/redis/codecs.js'
 import { scriptSources } from '../../src/store/redis/scripts.js'
 import { redisUrl } from '../support/redis.js'
 
-// STYLE.md "Redis": one script per decision, named <operation>-<numberOfKeys>.lua (-n: fixed keys,
+// One script per decision, named <operation>-<numberOfKeys>.lua (-n: fixed keys,
 // then as many rate-limit counters as the caller passes), each opening with a header of its KEYS,
 // ARGV and Output; includes pasted in by the one loader.
 

@@ -3,7 +3,7 @@ import { createServer } from 'node:net'
 import { Redis } from 'ioredis'
 import type { TestProject } from 'vitest/node'
 
-// CONTRACT "Running it": Redis suites use REDIS_URL, else a Redis on 127.0.0.1:6379, else a
+// docs/contract.md "Running it": Redis suites use REDIS_URL, else a Redis on 127.0.0.1:6379, else a
 // redis-server from PATH started here; with none of these they fail and say how to get one.
 
 declare module 'vitest' {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { Redis } from 'ioredis'
 import { inject } from 'vitest'
 
-// Each test gets its own key prefix and deletes only its own keys: never FLUSHDB (STYLE.md).
+// Each test gets its own key prefix and deletes only its own keys: never FLUSHDB.
 export function redisUrl(): string {
   return inject('redisUrl')
 }

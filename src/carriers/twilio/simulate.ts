@@ -6,7 +6,7 @@ import { signTwilioRequest, publicUrl, type TwilioParams } from './signature.js'
 
 // The call simulator behind `npm run simulate-call` and `callverify simulate-call`: it posts
 // what Twilio would post for a call, built from a fixture under webhooks/twilio/, so the
-// simulator and the tests speak one carrier dialect (STYLE.md "Tests").
+// simulator and the tests speak one carrier dialect.
 
 export interface SimulateCallOptions {
   /** The caller, E.164 or domestic digits; default: the fixture's. Sent as E.164 when valid, as Twilio does. */
