@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import { HOUR_MS } from '../../src/domain/japan.js'
 import { createHash, randomBytes, randomUUID } from 'node:crypto'
 import { once } from 'node:events'
 import { availableParallelism, loadavg } from 'node:os'
@@ -21,7 +22,6 @@ import { deleteKeys, freePort } from './service.js'
 
 const TENANTS = 50
 const MINUTE_MS = 60_000
-const HOUR_MS = 3_600_000
 
 interface Step {
   name: string

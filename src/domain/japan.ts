@@ -15,6 +15,7 @@ export function japanDay(ms: number): string {
 }
 
 /** A day in ms: Japan keeps no daylight saving (JAPAN_OFFSET_MS below), so every Japan day is this long. */
+export const HOUR_MS = 3_600_000
 export const DAY_MS = 86_400_000
 
 /**

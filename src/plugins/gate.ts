@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin'
 import { CallverifyError } from '../domain/errors.js'
 import { ClosureSpan, closureStartingWithin, serviceStatusAt, type ServiceCalendar, type ServiceStatus } from '../domain/calendar.js'
-import { japanDayNumber, japanDayStart } from '../domain/japan.js'
+import { DAY_MS, japanDayNumber, japanDayStart } from '../domain/japan.js'
 import type { MaintenanceWindow, Store } from '../store/types.js'
 
 // R12: the service hours gate for create and confirm. Maintenance windows are read from the
@@ -13,7 +13,6 @@ declare module 'fastify' {
   }
 }
 const MAINTENANCE_CACHE_MS = 1000
-const DAY_MS = 86_400_000
 
 /** The closures of the Japan day holding `now` ± 1 day, for as long as calendar and maintenance stay the same. */
 interface CachedSpan {

@@ -4,6 +4,7 @@ import type { FastifyRateLimitStore } from '@fastify/rate-limit'
 import { isIPv4 } from 'node:net'
 import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
 import { CallverifyError } from '../domain/errors.js'
+import { HOUR_MS } from '../domain/japan.js'
 import { hashedPhone, type PhoneHashKeys } from '../domain/phonehash.js'
 import type { RateCount } from '../store/types.js'
 
@@ -40,7 +41,6 @@ export interface RateLimits {
 }
 
 const MINUTE_MS = 60_000
-const HOUR_MS = 3_600_000
 
 /**
  * The rate-limit counter of a number, per tenant: never the number itself (R1), its HMAC under

@@ -1,6 +1,7 @@
 import { Type, type Static } from 'typebox'
 import type { VerificationView } from '../../domain/present.js'
-import { STATUSES } from '../../domain/verification.js'
+import { ATTESTATION_LEVELS, ATTESTATION_RESULTS } from '../../domain/carrier.js'
+import { CANCEL_REASONS, STATUSES } from '../../domain/verification.js'
 
 export const CreateBody = Type.Object(
   {
@@ -42,11 +43,11 @@ export const VerificationBody = Type.Object(
     verifiedAt: Type.Optional(Iso),
     confirmedAt: Type.Optional(Iso),
     cancelledAt: Type.Optional(Iso),
-    cancelReason: Type.Optional(Type.Union([Type.Literal('customer'), Type.Literal('backend'), Type.Literal('superseded')])),
+    cancelReason: Type.Optional(Type.Enum(CANCEL_REASONS, { type: 'string' })),
     callerAttestation: Type.Optional(Type.Object(
       {
-        result: Type.Union([Type.Literal('passed'), Type.Literal('failed')]),
-        level: Type.Optional(Type.Union([Type.Literal('A'), Type.Literal('B'), Type.Literal('C')])),
+        result: Type.Enum(ATTESTATION_RESULTS, { type: 'string' }),
+        level: Type.Optional(Type.Enum(ATTESTATION_LEVELS, { type: 'string' })),
       },
       { description: "The verifying call's SHAKEN/STIR caller-ID attestation, when its carrier sent one; absent means unknown (usual in Japan today), never failed" },
     )),

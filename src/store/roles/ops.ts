@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { HOUR_MS } from '../../domain/japan.js'
 import type { MaintenanceWindow } from '../../domain/calendar.js'
 
 // The operations role: maintenance windows, the audit log, the console's hourly chart and its
@@ -20,7 +21,7 @@ export const AUDIT_CAP = 1000
 
 /** Hours of per-hour call counters a store keeps per pool number (the console's 24-hour chart). */
 export const HOURLY_HOURS = 24
-export const HOUR_MS = 3_600_000
+export { HOUR_MS }
 
 /** One pool number's calls per hour, oldest first, the last entry the current hour. */
 export interface HourlyCalls {
