@@ -26,7 +26,7 @@ function withPlus(number: string): string {
   return /^\d{6,16}$/.test(number.trim()) ? `+${number.trim()}` : number
 }
 
-function common(request: CarrierRequest): { form: FormParams; callId: string; from: string; to: string } | null {
+function callOf(request: CarrierRequest): { form: FormParams; callId: string; from: string; to: string } | null {
   const form = readForm(request)
   if (!form) return null
   const [callId, from = '', to] = ['CallUUID', 'From', 'To'].map((n) => field(form, n))
@@ -48,11 +48,11 @@ export function createPlivoAdapter(config: Config): CarrierAdapter | null {
       })
     },
     parseCall(request) {
-      const call = common(request)
+      const call = callOf(request)
       return call && { callId: call.callId, from: call.from, to: call.to }
     },
     parseStatus(request) {
-      const call = common(request)
+      const call = callOf(request)
       if (!call) return null
       const status = field(call.form, 'CallStatus')
       const duration = field(call.form, 'Duration')

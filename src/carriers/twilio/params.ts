@@ -71,7 +71,7 @@ function optional(form: Form, name: string): string | undefined {
   return value === null || value === '' ? undefined : value
 }
 
-function parseCommon(form: Form, ids: IdShapes): Omit<VoiceParams, 'errorCode' | 'errorUrl'> | null {
+function parseCallFields(form: Form, ids: IdShapes): Omit<VoiceParams, 'errorCode' | 'errorUrl'> | null {
   const names = ['CallSid', 'AccountSid', 'From', 'To', 'CallStatus', 'Direction', 'ApiVersion', 'Caller', 'Called']
   const values = names.map((name) => field(form, name))
   if (values.includes(null)) return null
@@ -104,9 +104,9 @@ function parseCommon(form: Form, ids: IdShapes): Omit<VoiceParams, 'errorCode' |
 /** The voice (and fallback) webhook body, or null when it cannot be a Twilio request. */
 export function parseVoiceParams(body: unknown, ids: IdShapes = TWILIO_IDS): VoiceParams | null {
   const form = asForm(body)
-  const common = form && parseCommon(form, ids)
-  if (!form || !common) return null
-  const params: VoiceParams = common
+  const call = form && parseCallFields(form, ids)
+  if (!form || !call) return null
+  const params: VoiceParams = call
   const errorCode = optional(form, 'ErrorCode')
   const errorUrl = optional(form, 'ErrorUrl')
   if (errorCode) params.errorCode = errorCode
@@ -121,16 +121,16 @@ function isCallStatus(value: string): value is CallStatus {
 /** The status callback body, or null when it cannot be a Twilio request. */
 export function parseStatusParams(body: unknown, ids: IdShapes = TWILIO_IDS): StatusParams | null {
   const form = asForm(body)
-  const common = form && parseCommon(form, ids)
-  if (!form || !common || !isCallStatus(common.callStatus)) return null
+  const call = form && parseCallFields(form, ids)
+  if (!form || !call || !isCallStatus(call.callStatus)) return null
   const rawDuration = field(form, 'CallDuration')
   if (rawDuration === null || (rawDuration !== undefined && rawDuration !== '' && !/^\d{1,7}$/.test(rawDuration))) {
     return null
   }
   const callDuration = rawDuration ? Number(rawDuration) : null
   const params: StatusParams = {
-    ...common,
-    callStatus: common.callStatus,
+    ...call,
+    callStatus: call.callStatus,
     callDuration,
     answered: callDuration !== null && isAnsweredCall(callDuration),
   }
