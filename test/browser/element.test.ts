@@ -120,10 +120,11 @@ describeBrowser('<callverify-call> on a bank page of another origin, in chromium
   it('live — a signed call turns it verified (callverify:verified), 確定する confirms through the bank backend (callverify:confirmed)', async () => {
     const v = await open(service, '09012340101')
     const page = await bankPage(bank, v)
-    // The stream runs cross-origin: the service answered it with CORS.
-    const stream = traffic.get(page)!.responses.find((res) => res.url.includes('/events?token='))
-    expect(stream?.status).toBe(200)
-    expect(stream?.headers['access-control-allow-origin']).toBe('*')
+    // The stream runs cross-origin: the service answered it with CORS. The element opens it once
+    // it has shown the number, so its answer may come just after the page is ready: wait for it.
+    const stream = () => traffic.get(page)!.responses.find((res) => res.url.includes('/events?token='))
+    await expect.poll(() => stream()?.status, { timeout: 8000 }).toBe(200)
+    expect(stream()?.headers['access-control-allow-origin']).toBe('*')
     expect(await signedCall(service, '+819012340101', v.verificationNumber.e164)).toBe(200)
     await statusText(page, VERIFIED)
     expect(await seen(page)).toEqual([{ type: 'verified', status: 'verified', id: v.id }])
