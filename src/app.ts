@@ -122,15 +122,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // One hook for the request's log line and its metrics: request.routeOptions builds a new
   // object on every read, so it is read once.
   const { requests: requestCount, requestSeconds } = app.metrics
+  // A refused or failed request is worth a line at info; an answered one only at debug: at info
+  // it was a tenth of a create's CPU and more of a poll's (npm run bench, BENCH_CPU_PROF). The
+  // level is the app's for its life, so whether answered requests get a line is known here.
+  const answeredLines = app.log.level === 'debug' || app.log.level === 'trace'
   app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unknown'
-    const line: RequestLine = { route, method: request.method, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }
-    if (request.verificationId) line.verificationId = request.verificationId
-    if (request.tenant) line.tenant = request.tenant
-    // A refused or failed request is worth a line at info; an answered one only at debug: at
-    // info it was a tenth of a create's CPU and more of a poll's (npm run bench, BENCH_CPU_PROF).
-    if (reply.statusCode >= 400) request.log.info(line, 'request')
-    else request.log.debug(line, 'request')
+    const failed = reply.statusCode >= 400
+    if (failed || answeredLines) {
+      const line: RequestLine = { route, method: request.method, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }
+      if (request.verificationId) line.verificationId = request.verificationId
+      if (request.tenant) line.tenant = request.tenant
+      if (failed) request.log.info(line, 'request')
+      else request.log.debug(line, 'request')
+    }
     requestCount.inc({ route, method: request.method, status: String(reply.statusCode) })
     requestSeconds.observe({ route }, reply.elapsedTime / 1000)
     done()
