@@ -17,22 +17,14 @@ export interface HashedPhone {
   previousHash?: string
 }
 
-// Per key: its KeyObject, made once (from a Buffer, createHmac makes one on every call), and the
-// last number it hashed with that number's digest. A create hashes its caller twice, one right
-// after the other (its per-number rate limit, then its store step): the second is this memo.
-// One number per key, in process memory only, replaced by the next: never stored or logged.
-interface KeyState {
-  secret: KeyObject
-  last?: { e164: string; digest: string }
-}
-const keyStates = new WeakMap<Buffer, KeyState>()
+// Per key its KeyObject, made once (from a Buffer, createHmac makes one on every call).
+const secrets = new WeakMap<Buffer, KeyObject>()
 
 /** HMAC-SHA256(key, E.164), base64url: 43 characters. */
 export function hashPhoneNumber(key: Buffer, e164: string): string {
-  let state = keyStates.get(key)
-  if (!state) keyStates.set(key, (state = { secret: createSecretKey(key) }))
-  if (state.last?.e164 !== e164) state.last = { e164, digest: createHmac('sha256', state.secret).update(e164).digest('base64url') }
-  return state.last.digest
+  let secret = secrets.get(key)
+  if (!secret) secrets.set(key, (secret = createSecretKey(key)))
+  return createHmac('sha256', secret).update(e164).digest('base64url')
 }
 
 /** The digests a lookup must try: the current key's first, then the previous key's during a rotation. */

@@ -41,9 +41,8 @@ export default async function v1Routes(fastify: FastifyInstance): Promise<void> 
     config: { rateLimitKind: 'create', rateCountsInStore: true },
   }, async (request, reply) => {
     const tenant = requireTenant(request)
-    // Normalised before it is counted, so 090… and +8190… count as one number.
+    // Normalised before it is counted (numberCount), so 090… and +8190… count as one number.
     const phoneNumber = normalizeRegisteredNumber(request.body.phoneNumber)
-    rateLimits.countPhoneNumber(request, tenant, phoneNumber)
     if (request.body.callbackUrl !== undefined) checkCallbackUrl(request.body.callbackUrl, config.production)
     await gate.assertOpen(app.clock(), config.windowSeconds * 1000)
     const pollToken = randomToken(32)
@@ -57,6 +56,7 @@ export default async function v1Routes(fastify: FastifyInstance): Promise<void> 
       ...(request.body.reference !== undefined ? { reference: request.body.reference } : {}),
       ...(request.body.callbackUrl !== undefined ? { callbackUrl: request.body.callbackUrl } : {}),
       ...(request.rateCounts ? { counts: request.rateCounts } : {}),
+      numberCount: rateLimits.perNumber,
     })
     request.verificationId = verification.id
     app.metrics.verifications.inc({ outcome: 'created' })

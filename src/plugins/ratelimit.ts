@@ -5,8 +5,7 @@ import { isIPv4 } from 'node:net'
 import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
 import { CallverifyError } from '../domain/errors.js'
 import { HOUR_MS } from '../domain/japan.js'
-import { hashedPhone, type PhoneHashKeys } from '../domain/phonehash.js'
-import type { RateCount } from '../store/types.js'
+import type { NumberCount, RateCount } from '../store/types.js'
 
 // docs/contract.md, 429 TOO_MANY_REQUESTS: per API key on every /v1 call a backend makes, per tenant and
 // phone number on create, per client address on every /v1 call without a valid API key (the
@@ -14,7 +13,9 @@ import type { RateCount } from '../store/types.js'
 // the limits hold across every instance. Registered in the /v1 scope (app.ts), so its hook goes
 // on /v1's routes only: carrier webhooks, ops and admin are never limited here.
 // The status poll and create take their counts inside their own store step (rateCountsInStore):
-// one round trip instead of two or three, on the two calls made most (npm run bench).
+// one round trip instead of two or three, on the two calls made most (npm run bench). Create's
+// per-number count is the store's own (rateLimits.perNumber, store/roles/locks.ts NumberCount),
+// kept with the number's hash: no counter is named by a number or its digest.
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -36,21 +37,11 @@ declare module 'fastify' {
 }
 
 export interface RateLimits {
-  /** Create's per-tenant-and-number count (`e164` normalised), added to request.rateCounts for its store step. */
-  countPhoneNumber(request: FastifyRequest, tenant: string, e164: string): void
+  /** Create's count per tenant and registered number, taken in its store step (NumberCount). */
+  readonly perNumber: NumberCount
 }
 
 const MINUTE_MS = 60_000
-
-/**
- * The rate-limit counter of a number, per tenant: never the number itself (R1), its HMAC under
- * PHONE_HASH_KEY (an unkeyed hash of a phone number is reversed by trying them all); during a
- * rotation the previous key's counter counts too, so a rotation resets no limit.
- */
-export function phoneCounter(keys: PhoneHashKeys, tenant: string, e164: string): { key: string; previousKey?: string } {
-  const { hash, previousHash } = hashedPhone(keys, e164)
-  return { key: `phone:${tenant}:${hash}`, ...(previousHash ? { previousKey: `phone:${tenant}:${previousHash}` } : {}) }
-}
 
 /** IPv4 as it comes; IPv6 as @fastify/rate-limit normalises it: its /64 subnet (one customer's LAN), a mapped IPv4 as IPv4. */
 export const addressKey = (ip: string): string => (isIPv4(ip) ? ip : normalizeIP(ip))
@@ -78,7 +69,7 @@ export default fp(async (app) => {
   // createRateLimit rather than route config: one counter per API key across all routes, and
   // several limits on one request (route config runs one limiter per request and keys it by route).
   // One limiter without options, told each time which count it is, so that the keys read
-  // `rl:key:<tenant>`, `rl:phone:<digest>`, `rl:addr:<address>` under the store's prefix.
+  // `rl:key:<tenant>`, `rl:addr:<address>` under the store's prefix.
   const counting = new WeakMap<FastifyRequest, RateCount>()
   const current = (request: FastifyRequest) => counting.get(request)!
   await app.register(rateLimit, {
@@ -101,13 +92,7 @@ export default fp(async (app) => {
     })
   }
 
-  // The store steps honour previousKey (the only place a per-number count is taken).
-  app.decorate('rateLimits', {
-    countPhoneNumber(request, tenant, e164) {
-      const count = { ...phoneCounter(config.phoneHash, tenant, e164), max: config.rateLimits.perPhoneNumber, windowMs: HOUR_MS }
-      ;(request.rateCounts ??= []).push(count)
-    },
-  } satisfies RateLimits)
+  app.decorate('rateLimits', { perNumber: { max: config.rateLimits.perPhoneNumber, windowMs: HOUR_MS } } satisfies RateLimits)
 
   // Each route's hook knows its config from registration (request.routeOptions is rebuilt per read).
   // A callback hook, not an async one: on the status poll and create nothing is awaited here.

@@ -15,7 +15,7 @@ import type { VerificationStore } from './roles/verifications.js'
 export type { CreateVerificationInput, Outcome, VerificationStore } from './roles/verifications.js'
 export { CALL_ID_TTL_MS, type CallOutcome, type CallResult, type CallStatusInput, type CallStore, type RecordCallInput } from './roles/calls.js'
 export type { PoolEntry, PoolNumber, PoolNumberPatch, PoolStore, PoolSummary, UpdateNumberOptions } from './roles/pool.js'
-export type { DayLock, Hits, LockStore, RateCount } from './roles/locks.js'
+export type { DayLock, Hits, LockStore, NumberCount, RateCount } from './roles/locks.js'
 export { HOUR_MS, HOURLY_HOURS, type AdminSession, type AuditEntry, type HourlyCalls, type OpsStore } from './roles/ops.js'
 export type { EventStore, Outbox, OutboxEntry, StatusEvent } from './roles/events.js'
 // The states and healths are the domain's (domain/pool.ts); named here too for the stores' callers.

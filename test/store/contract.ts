@@ -588,18 +588,31 @@ export function storeContract(name: string, factory: StoreFactory): void {
         expect((await store.getVerification(v.id))?.verification.id).toBe(v.id)
       })
 
-      it('createVerification — counts in order and stops at the first past its max, creating and superseding nothing', async () => {
-        const { store } = await harness()
-        const first = await create(store, { counts: [count('key:bank-a', 2), count('phone:x', 1, 3_600_000)] })
-        // The phone count is past its max: the key count was taken, nothing else happened.
-        const refused = await refusal(store.createVerification(input({ counts: [count('key:bank-a', 2), count('phone:x', 1, 3_600_000)] })), 'TOO_MANY_REQUESTS')
+      it('createVerification — counts in order, then the number\'s own count, and stops at the first past its max, creating and superseding nothing', async () => {
+        const { store, advance } = await harness()
+        const numberCount = { max: 1, windowMs: 3_600_000 }
+        const first = await create(store, { counts: [count('key:bank-a', 3)], numberCount })
+        // The number's count is past its max: the key count was taken, nothing else happened.
+        const refused = await refusal(store.createVerification(input({ counts: [count('key:bank-a', 3)], numberCount })), 'TOO_MANY_REQUESTS')
         expect(refused.retryAfterSeconds).toBeGreaterThan(3590)
         expect((await get(store, first.id)).status).toBe('pending')
-        expect((await store.hit('phone:x', 3_600_000)).current).toBe(3)
-        // Now the key count is past its max: the phone count is not taken.
-        await refusal(store.createVerification(input({ counts: [count('key:bank-a', 2), count('phone:y', 1)] })), 'TOO_MANY_REQUESTS')
-        expect((await store.hit('phone:y', 60_000)).current).toBe(1)
+        expect((await store.hit('key:bank-a', 60_000)).current).toBe(3)
+        // Now the key count is past its max: the number's count is not taken (a fresh limit of 2 still passes below).
+        await refusal(store.createVerification(input({ counts: [count('key:bank-a', 3)], numberCount })), 'TOO_MANY_REQUESTS')
         expect((await get(store, first.id)).status).toBe('pending')
+        // The number's count is per tenant, and counts the refused create too: at max 3 the next is its third.
+        expect((await store.createVerification(input({ tenant: 'bank-b', numberCount }))).verification.status).toBe('pending')
+        const third = { max: 3, windowMs: 3_600_000 }
+        const opened = await store.createVerification(input({ numberCount: third }))
+        await refusal(store.createVerification(input({ numberCount: third })), 'TOO_MANY_REQUESTS')
+        expect((await get(store, first.id)).status).toBe('cancelled') // superseded by `opened`
+        expect((await get(store, opened.verification.id)).status).toBe('pending')
+        // A fixed window from the first hit: once it ends the count starts again.
+        const brief = { max: 1, windowMs: SHORT }
+        expect((await store.createVerification(input({ tenant: 'bank-c', numberCount: brief }))).verification.status).toBe('pending')
+        await refusal(store.createVerification(input({ tenant: 'bank-c', numberCount: brief })), 'TOO_MANY_REQUESTS')
+        await advance(PAST_SHORT)
+        expect((await store.createVerification(input({ tenant: 'bank-c', numberCount: brief }))).verification.status).toBe('pending')
       })
     })
 

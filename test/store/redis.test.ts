@@ -56,7 +56,7 @@ describe('redis store — keys', () => {
     await store.recordCall({ callSid: 'CAttl1', from: CALLER, to: v.verificationNumber })
     await store.recordCall({ callSid: 'CAttl2', from: '+818011112222', to: v.verificationNumber })
     await store.recordWithheldCall(v.verificationNumber, 'CAttl3')
-    await store.createVerification(input({ tenant: 'bank-b' })) // a second open one of the caller
+    const open = (await store.createVerification(input({ tenant: 'bank-b' }))).verification // a second open one of the caller
     await store.cancelVerification(v.id, 'customer') // a failure and, at limit 1, a lock
     await store.addMaintenance({ startsAt: Date.now() + 3_600_000, endsAt: Date.now() + 7_200_000, note: 'm' })
     await store.appendAudit({ at: Date.now(), actor: 'ops', action: 'test' })
@@ -74,11 +74,14 @@ describe('redis store — keys', () => {
     } while (cursor !== '0')
     const ttls = await Promise.all(keys.map(async (key) => [key, await redis.pttl(keyPrefix + key)] as const))
     const lasting = ttls.filter(([, ttl]) => ttl < 0).map(([key]) => key).sort()
-    // The outbox is emptied as the relay enqueues it (none runs here), never expired: an event must wait for one.
-    expect(lasting).toEqual(['audit', 'maintenance', 'outbox', 'pool:active', 'pool:active:cdf', 'pool:all', ...POOL.map((e) => `pool:n:${e}`)])
+    // The outbox is emptied as the relay enqueues it (none runs here), never expired: an event must
+    // wait for one. A number's pending set holds its open windows only: a window leaves it when it
+    // ends (or at the expiry sweep once due), and an emptied set is gone.
+    expect(lasting).toEqual(['audit', 'maintenance', 'outbox', 'pool:active', 'pool:active:cdf', 'pool:all', ...POOL.map((e) => `pool:n:${e}`), `pool:pending:${open.verificationNumber}`].sort())
+    expect(await redis.zrange(`${keyPrefix}pool:pending:${open.verificationNumber}`, '0', '-1')).toEqual([open.id])
     // Sanity: the kinds of keys a verification writes are all there, with a TTL.
     const kinds = new Set(ttls.filter(([, ttl]) => ttl > 0).map(([key]) => key.split(':')[0]))
-    expect(kinds).toEqual(new Set(['v', 'caller', 'pool', 'sid', 'calls', 'hourly', 'fail', 'lock', 'session']))
+    expect(kinds).toEqual(new Set(['v', 'caller', 'sid', 'calls', 'hourly', 'fail', 'lock', 'session']))
     // The console's hour counters (bounded: the chart's 24 hours and the current one), and a session of 8 hours.
     const hourly = ttls.filter(([key]) => key.startsWith('hourly:'))
     expect(hourly.map(([key]) => key)).toEqual([`hourly:${v.verificationNumber}:${Math.floor(Date.now() / 3_600_000)}`])
@@ -103,6 +106,27 @@ describe('redis store — keys', () => {
     expect((refused as CallverifyError).code).toBe('TOO_MANY_REQUESTS')
     expect((refused as CallverifyError).retryAfterSeconds).toBe(60)
     expect(await redis.pttl(counter)).toBeGreaterThan(59_000) // mended: it ends with this window
+  })
+
+  it('number count — kept in the caller\'s hash, which lives at least as long as the count\'s window, a refused create included', async () => {
+    const { store, keyPrefix } = await openStore({ lockAfterFailures: 1 })
+    await store.ensurePoolNumbers(POOL)
+    const redis = new Redis(redisUrl())
+    onTestFinished(() => void redis.disconnect())
+    const numberCount = { max: 5, windowMs: 3 * 3_600_000 } // longer than window + retention (2 min + 1 h)
+    const caller = `${keyPrefix}caller:${hashPhoneNumber(TEST_PHONE_HASH.current, CALLER)}`
+    const v = (await store.createVerification(input({ numberCount }))).verification
+    expect(await redis.hmget(caller, 'n:bank-a', v.verificationNumber, 'latest:bank-a')).toEqual(['1', v.id, v.id])
+    expect(await redis.pttl(caller)).toBeGreaterThan(3 * 3_600_000 - 60_000)
+    // Another tenant's count is its own field; a lock refuses the next create, which still counts.
+    await store.cancelVerification(v.id, 'customer') // at limit 1: locked
+    await redis.pexpire(caller, 1_000) // as if the hash were about to go
+    const refused = await store.createVerification(input({ numberCount })).catch((error: unknown) => error)
+    expect((refused as CallverifyError).code).toBe('LOCKED')
+    expect(await redis.hget(caller, 'n:bank-a')).toBe('2')
+    expect(await redis.pttl(caller)).toBeGreaterThan(3 * 3_600_000 - 60_000) // stretched to the count's window
+    await store.createVerification(input({ tenant: 'bank-b', numberCount }))
+    expect(await redis.hmget(caller, 'n:bank-a', 'n:bank-b')).toEqual(['2', '1'])
   })
 
   it('japan day — the Lua scripts agree with japanDay and nextJapanMidnight', async () => {

@@ -1,7 +1,7 @@
 import { japanDayNumber, nextJapanMidnight } from '../../domain/japan.js'
 import { countsAsFailure, type Verification } from '../../domain/verification.js'
 import { Refusal, refusalError } from '../refusals.js'
-import type { DayLock, Hits, LockStore, RateCount } from '../roles/locks.js'
+import type { DayLock, Hits, LockStore, NumberCount, RateCount } from '../roles/locks.js'
 import { periodKey, hashesOf, lockKey, sweep, type MemoryState } from './state.js'
 
 // The locks and counts role in memory: the day lock (R11) and the rate-limit counters, with the
@@ -43,10 +43,26 @@ export function takeCounts(state: MemoryState, counts: RateCount[] | undefined, 
   if (!counts) return
   for (const count of counts) {
     const hits = hit(state, count.key, count.windowMs, now)
-    const before = count.previousKey === undefined ? undefined : state.counters.get(count.previousKey)
-    const previous = before && before.endsAt > now ? before.current : 0
-    if (hits.current + previous > count.max) throw refusalError(Refusal.RateLimited, { retryAfterMs: hits.ttlMs })
+    if (hits.current > count.max) throw refusalError(Refusal.RateLimited, { retryAfterMs: hits.ttlMs })
   }
+}
+
+/**
+ * Create's count per tenant and number (NumberCount), kept per digest as the Redis script keeps
+ * it in the caller's hash: during a rotation the previous key's count goes on under the current
+ * key (redis/lua/createVerification-n.lua).
+ */
+export function takeNumberCount(state: MemoryState, tenant: string, hashes: readonly string[], count: NumberCount | undefined, now: number): void {
+  if (!count) return
+  const [key, previousKey] = hashes.map((hash) => `number:${tenant}:${hash}`) as [string, string | undefined]
+  const live = (k: string | undefined) => {
+    const c = k === undefined ? undefined : state.counters.get(k)
+    return c && c.endsAt > now ? c : undefined
+  }
+  const counter = live(key) ?? { ...(live(previousKey) ?? { current: 0, endsAt: now + count.windowMs }) }
+  counter.current++
+  state.counters.set(key, counter)
+  if (counter.current > count.max) throw refusalError(Refusal.RateLimited, { retryAfterMs: counter.endsAt - now })
 }
 
 function dayLock(state: MemoryState, tenant: string, phoneNumber: string, now: number): DayLock {

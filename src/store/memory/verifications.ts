@@ -7,7 +7,7 @@ import { openedVerification, pickWeighted, weightIndex } from '../allocation.js'
 import { Refusal, refusalError, refusalOf, withChanged } from '../refusals.js'
 import type { Outcome, VerificationStore } from '../roles/verifications.js'
 import { publish } from './events.js'
-import { countFailure, lockedUntil, takeCounts } from './locks.js'
+import { countFailure, lockedUntil, takeCounts, takeNumberCount } from './locks.js'
 import { hashesOf, lockKey, retained, sweep, type MemoryState } from './state.js'
 
 // The verifications role in memory: the domain's transitions (domain/verification.ts) applied
@@ -61,6 +61,7 @@ export function memoryVerifications(state: MemoryState): VerificationStore {
       sweep(state, now)
       takeCounts(state, input.counts, now)
       const hashes = hashesOf(state, input.phoneNumber)
+      takeNumberCount(state, input.tenant, hashes, input.numberCount, now)
       const [hash, previousHash] = hashes as [string, string | undefined]
       const key = lockKey(input.tenant, hash)
       let until = lockedUntil(state, input.tenant, hashes, now)

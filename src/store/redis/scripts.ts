@@ -26,17 +26,14 @@ export type CallerDigests = HashedPhone & { masked?: string }
 
 const NO_COUNTS: readonly RateCount[] = []
 
-/** A count's KEYS: its counter, and right after it the same counter under the previous key (includes/counts.lua). */
+/** A count's KEYS entry: its counter (includes/counts.lua). */
 function pushCountKeys(args: Arg[], counts: readonly RateCount[]): void {
-  for (const c of counts) {
-    args.push(`rl:${c.key}`)
-    if (c.previousKey !== undefined) args.push(`rl:${c.previousKey}`)
-  }
+  for (const c of counts) args.push(`rl:${c.key}`)
 }
 
-/** A count's ARGV triple: window in ms, max, previous (1 when its previous-key counter follows). */
+/** A count's ARGV pair: window in ms, max. */
 function pushCountArgv(args: Arg[], counts: readonly RateCount[]): void {
-  for (const c of counts) args.push(c.windowMs, c.max, c.previousKey === undefined ? 0 : 1)
+  for (const c of counts) args.push(c.windowMs, c.max)
 }
 
 /**
@@ -84,6 +81,7 @@ export class Scripts {
     args.push(
       input.id, input.tenant, caller.hash, input.pollTokenHash, input.windowMs, input.random,
       input.reference ?? '', input.callbackUrl ?? '', caller.masked ?? '', caller.previousHash ?? '',
+      input.numberCount?.max ?? '', input.numberCount?.windowMs ?? '',
     )
     pushCountArgv(args, counts)
     return this.send(this.redis.createVerification, args)

@@ -7,10 +7,21 @@
  * a status poll and a create count and act in one round trip.
  */
 export interface RateCount {
-  /** Names the counter: `key:<tenant>`, `phone:<digest>`, `addr:<address>` (never a number itself, R1). */
+  /** Names the counter: `key:<tenant>`, `addr:<address>`. */
   key: string
-  /** The same counter under PHONE_HASH_PREVIOUS_KEY during a rotation: its hits count toward max too. */
-  previousKey?: string
+  max: number
+  windowMs: number
+}
+
+/**
+ * Create's count per tenant and registered number (R13, RATE_LIMIT_PHONE_PER_HOUR), counted as a
+ * RateCount is, after the step's `counts` and before its lock check, refusing with
+ * TOO_MANY_REQUESTS past `max`. The store keeps it with what it keeps of the number anyway (in
+ * Redis two fields of the caller's hash, not a counter key of its own: no number in a key's name,
+ * one key and two commands fewer per create), so no other call reads or takes it. During a
+ * key rotation the count under the previous key goes on.
+ */
+export interface NumberCount {
   max: number
   windowMs: number
 }

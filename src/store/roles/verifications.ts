@@ -1,5 +1,5 @@
 import type { CancelReason, Verification } from '../../domain/verification.js'
-import type { RateCount } from './locks.js'
+import type { NumberCount, RateCount } from './locks.js'
 
 // The verifications role: open, read, confirm, cancel and expire, each one atomic step.
 
@@ -16,6 +16,8 @@ export interface CreateVerificationInput {
   callbackUrl?: string
   /** Rate-limit counts to take first, in the same step (RateCount). */
   counts?: RateCount[]
+  /** The count per tenant and this number, taken after `counts` (NumberCount). */
+  numberCount?: NumberCount
 }
 
 export interface Outcome {

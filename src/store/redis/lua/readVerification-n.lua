@@ -3,7 +3,7 @@
   and the expiry sweep (expireDue-1.lua), sees the same answer and the failure is counted once.
   Takes rate-limit counts first (includes/counts.lua), whether or not the verification exists.
   KEYS[1] v:{id}   KEYS[2…] rl:{name}, one per count (none: no count)
-  ARGV[1..5] see includes/verification.lua   ARGV[6…] per count: window in ms, max, previous
+  ARGV[1..5] see includes/verification.lua   ARGV[6…] per count: window in ms, max
   Output: {-12, ms until the window ends} when a count is past its max; -1 when unknown; else
   one string: expired, now, then the values of FIELDS in their order ('' when absent), joined
   by the unit separator (\31); expired = 1 when this call expired it, else 0.

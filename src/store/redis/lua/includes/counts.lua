@@ -13,23 +13,18 @@ local function hit(key, window)
   return current, ttl
 end
 
--- Takes the counts KEYS[first..#KEYS], each with the ARGV triple (window ms, max, previous) from
--- `at` on, in order. previous = 1: the next KEYS entry is the same counter under the previous
--- PHONE_HASH_KEY (a rotation), whose hits count too, so a rotation resets no limit. The first past
--- its max stops there: its ms until the window ends; nil when all pass.
+-- Takes the counts KEYS[first..#KEYS], each with the ARGV pair (window ms, max) from `at` on, in
+-- order. The first past its max stops there: its ms until the window ends; nil when all pass.
+-- (Create's per-number count is not one of these: createVerification-n.lua keeps it in the
+-- caller's hash.)
 -- Under the max a count is one INCR (and the PEXPIRE of a first hit): the time left is read only
 -- past it, where a counter left without a TTL is also mended, so it refuses for one window at most.
 local function take_counts(first, at)
-  local i = first
-  while i <= #KEYS do
-    local window, max, previous = tonumber(ARGV[at]), tonumber(ARGV[at + 1]), ARGV[at + 2] == '1'
+  for i = first, #KEYS do
+    local window, max = tonumber(ARGV[at]), tonumber(ARGV[at + 1])
     local key = KEYS[i]
     local current = redis.call('INCR', key)
     if current == 1 then redis.call('PEXPIRE', key, window) end
-    if previous then
-      i = i + 1
-      current = current + tonumber(redis.call('GET', KEYS[i]) or '0')
-    end
     if current > max then
       local ttl = redis.call('PTTL', key)
       if ttl < 0 then
@@ -38,8 +33,7 @@ local function take_counts(first, at)
       end
       return ttl
     end
-    i = i + 1
-    at = at + 3
+    at = at + 2
   end
   return nil
 end
