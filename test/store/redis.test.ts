@@ -190,6 +190,32 @@ describe('redis store — round trips', () => {
     expect(callback.map(([name]) => name)).toEqual(['evalsha'])
     expect(status).toMatchObject({ answered: true, number: { e164: numbers[0], state: 'quarantined', health: 'answered', outcomesToday: { completed: 1 } } })
   })
+
+  it('scripts — sent by EVALSHA; with the script cache emptied (a failover, SCRIPT FLUSH) one EVAL loads each again, and nothing fails', async () => {
+    const sent = (args: string[]) => ['evalsha', 'eval'].includes(args[0]!.toLowerCase())
+    const port = await freePort()
+    const server = await startRedisServer(port)
+    onTestFinished(() => killRedisServer(server))
+    const url = `redis://127.0.0.1:${port}`
+    const { store, keyPrefix } = await openStore({ url })
+    await store.ensurePoolNumbers(POOL)
+    const first = await commandsDuring(sent, () => store.createVerification(input()), url)
+    expect(first.map(([name]) => name)).toEqual(['evalsha', 'eval']) // a new server knows no script yet
+    const loaded = await commandsDuring(sent, () => store.createVerification(input({ tenant: 'bank-b' })), url)
+    expect(loaded.map(([name]) => name)).toEqual(['evalsha'])
+    const redis = new Redis(url)
+    onTestFinished(() => void redis.disconnect())
+    await redis.script('FLUSH')
+    let opened: Awaited<ReturnType<Store['createVerification']>> | undefined
+    const again = await commandsDuring(sent, async () => (opened = await store.createVerification(input({ tenant: 'bank-c', counts: [{ key: 'key:bank-c', max: 10, windowMs: 60_000 }] }))), url)
+    expect(again.map(([name]) => name)).toEqual(['evalsha', 'eval'])
+    expect(opened!.verification).toMatchObject({ tenant: 'bank-c', status: 'pending' })
+    // The keys carry the store's prefix, as every other command's do; the script's own ARGV[1] is that prefix.
+    const [, , count, ...rest] = again[1]!
+    expect(Number(count)).toBe(5) // caller, pool:active, lock, v and the API key's counter
+    expect(rest.slice(0, Number(count)).every((key) => key.startsWith(keyPrefix))).toBe(true)
+    expect(rest[Number(count)]).toBe(keyPrefix)
+  })
 })
 
 describe('redis store — instances', () => {

@@ -6,7 +6,7 @@ import { openStatusChannel, redisEvents } from './events.js'
 import { redisLocks } from './locks.js'
 import { redisOps } from './ops.js'
 import { redisPool } from './pool.js'
-import { defineScripts, Scripts } from './scripts.js'
+import { Scripts } from './scripts.js'
 import { redisVerifications } from './verifications.js'
 
 // The production store: every read-and-decide step is one Lua script (lua/), keys under one
@@ -22,7 +22,6 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
   // write per command was a quarter of a status poll's CPU): connection.ts coalesceWrites.
   const redis = coalesceWrites(openRedis(options.url, { ...STORE_CONNECTION_OPTIONS, keyPrefix: options.keyPrefix }))
   redis.on('error', () => {}) // surfaced per request as STORE_UNAVAILABLE; ioredis reconnects
-  defineScripts(redis)
   const [channel] = await Promise.all([openStatusChannel(options), waitReady(redis)])
   const context: RedisContext = { redis, options, scripts: new Scripts(redis, options), now: storeClock(redis) }
   const events = redisEvents(context, channel)

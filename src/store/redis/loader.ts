@@ -1,39 +1,65 @@
+import { createHash } from 'node:crypto'
 import { readFileSync, readdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import type { Redis, Result } from 'ioredis'
-import type { Refusal } from '../refusals.js'
-import type { CreateReply, ReadReply } from './codecs.js'
+import { Command, type Redis } from 'ioredis'
 
 // One loader for every script (bullmq's habit): the key count comes from the file name
 // (`recordCall-3.lua` → recordCall with 3 keys; `-n`: the caller passes the count first, for
 // scripts that take a varying number of rate-limit counters) and `--- @include "x"` pastes
 // lua/includes/x.lua.
-// ioredis sends EVALSHA and falls back to EVAL on NOSCRIPT, so a failover's empty script
-// cache heals itself — which is why these are never queued inside multi().
+// A script is sent as ioredis' own defineCommand sends one: EVALSHA, and EVAL once on NOSCRIPT
+// (which loads it), so a failover's empty script cache heals itself — which is why these are
+// never queued inside multi(). Built with less: ioredis' Script copies the arguments three
+// times, prefixes each key through a callback and wraps every command's reject, a twentieth of
+// a create's and a status poll's CPU (npm run bench, BENCH_CPU_PROF).
 // Only redis/scripts.ts calls them (class Scripts): it lays out each script's KEYS and ARGV from a
-// typed object, so these raw signatures stay here.
+// typed object and names each reply's type.
 
 const LUA_DIR = fileURLToPath(new URL('./lua/', import.meta.url))
 const INCLUDE = /^--- @include "([a-z-]+)"$/gm
 
 export type Arg = string | number
 
-declare module 'ioredis' {
-  interface RedisCommander<Context> {
-    createVerification(...keysAndArgs: Arg[]): Result<CreateReply, Context>
-    readVerification(...keysAndArgs: Arg[]): Result<ReadReply, Context>
-    hit(...keysAndArgs: Arg[]): Result<[number, number], Context>
-    confirmVerification(...keysAndArgs: Arg[]): Result<string, Context>
-    cancelVerification(...keysAndArgs: Arg[]): Result<string, Context>
-    expireDue(...keysAndArgs: Arg[]): Result<string, Context>
-    recordCall(...keysAndArgs: Arg[]): Result<string, Context>
-    recordWithheldCall(...keysAndArgs: Arg[]): Result<0 | 1, Context>
-    recordCallStatus(...keysAndArgs: Arg[]): Result<string | Refusal.NumberUnknown, Context>
-    addNumber(...keysAndArgs: Arg[]): Result<string | Refusal.NumberExists, Context>
-    updateNumber(...keysAndArgs: Arg[]): Result<string | Refusal.NumberUnknown | Refusal.LastActive | Refusal.Retired, Context>
-    markSilent(...keysAndArgs: Arg[]): Result<0 | 1, Context>
-    listNumbers(...keysAndArgs: Arg[]): Result<string, Context>
-    summarizePool(...keysAndArgs: Arg[]): Result<string[], Context>
+/** Every script under lua/, by the name before its key count. */
+export const SCRIPT_NAMES = [
+  'createVerification', 'readVerification', 'hit', 'confirmVerification', 'cancelVerification', 'expireDue',
+  'recordCall', 'recordWithheldCall', 'recordCallStatus', 'addNumber', 'updateNumber', 'markSilent',
+  'listNumbers', 'summarizePool',
+] as const
+export type ScriptName = (typeof SCRIPT_NAMES)[number]
+
+// Replies as strings (ioredis' own commands decode the same way).
+const UTF8 = { replyEncoding: 'utf8' } as const
+
+const send = (redis: Redis, name: 'evalsha' | 'eval', wire: string[]) => redis.sendCommand(new Command(name, wire, UTF8)) as Promise<unknown>
+
+export class LuaScript {
+  private readonly sha: string
+
+  constructor(
+    private readonly lua: string,
+    /** undefined: a `-n` script, whose caller passes the key count first. */
+    private readonly numberOfKeys: number | undefined,
+  ) {
+    this.sha = createHash('sha1').update(lua).digest('hex')
+  }
+
+  /** `args`: the KEYS (`prefix` is put before each), then ARGV; a `-n` script's key count first. */
+  run(redis: Redis, prefix: string, args: readonly Arg[]): Promise<unknown> {
+    const from = this.numberOfKeys === undefined ? 1 : 0
+    const keys = this.numberOfKeys ?? Number(args[0])
+    const wire = new Array<string>(args.length - from + 2)
+    wire[0] = this.sha
+    wire[1] = String(keys)
+    for (let i = from; i < args.length; i++) {
+      const arg = args[i]!
+      wire[i - from + 2] = i - from < keys ? prefix + arg : typeof arg === 'string' ? arg : String(arg)
+    }
+    return send(redis, 'evalsha', wire).catch((error: unknown) => {
+      if (!(error instanceof Error) || !error.message.includes('NOSCRIPT')) throw error
+      wire[0] = this.lua
+      return send(redis, 'eval', wire)
+    })
   }
 }
 
@@ -56,6 +82,11 @@ export function scriptSources(): { name: string; numberOfKeys: number | undefine
     })
 }
 
-export function defineScripts(redis: Redis): void {
-  for (const { name, numberOfKeys, lua } of scriptSources()) redis.defineCommand(name, numberOfKeys === undefined ? { lua } : { numberOfKeys, lua })
+/** Every script, by name: a script missing from SCRIPT_NAMES, or a name without its script, fails at load. */
+export function loadScripts(): Record<ScriptName, LuaScript> {
+  const scripts = new Map(scriptSources().map(({ name, numberOfKeys, lua }) => [name, new LuaScript(lua, numberOfKeys)]))
+  const unnamed = [...scripts.keys()].filter((name) => !(SCRIPT_NAMES as readonly string[]).includes(name))
+  const missing = SCRIPT_NAMES.filter((name) => !scripts.has(name))
+  if (unnamed.length > 0 || missing.length > 0) throw new Error(`lua scripts and SCRIPT_NAMES differ: ${[...unnamed, ...missing].join(', ')}`)
+  return Object.fromEntries(scripts) as Record<ScriptName, LuaScript>
 }

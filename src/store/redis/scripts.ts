@@ -12,9 +12,9 @@ import type { Refusal } from '../refusals.js'
 import type { CreateReply, ReadReply } from './codecs.js'
 import type { RedisStoreOptions } from './context.js'
 import { rejectAsStoreError } from './context.js'
-import type { Arg } from './loader.js'
+import { loadScripts, type Arg, type ScriptName } from './loader.js'
 
-export { defineScripts, scriptSources } from './loader.js'
+export { scriptSources } from './loader.js'
 
 // Each Lua script as a typed method (bullmq's Scripts class): it takes what the step needs and
 // lays out KEYS and ARGV in the order the script's header documents, so no caller counts
@@ -53,16 +53,18 @@ const sidKey = (carrier: string | undefined, callId: string): string => `sid:${c
 const tenantList = (tenants: string[] | undefined): string => (tenants && tenants.length > 0 ? `,${tenants.join(',')},` : '')
 
 export class Scripts {
-  /** ARGV[1..5] of every verification script (includes/verification.lua context()). */
-  private readonly contextArgv: readonly Arg[]
+  /** ARGV[1..5] of every verification script (includes/verification.lua context()), as sent. */
+  private readonly contextArgv: readonly string[]
+  private readonly lua = loadScripts()
 
   constructor(private readonly redis: Redis, private readonly options: RedisStoreOptions) {
-    this.contextArgv = [options.keyPrefix, options.lockAfterFailures, JAPAN_OFFSET_MS, options.retentionMs, options.outboxMaxLength ?? DEFAULT_OUTBOX_MAX_LENGTH]
+    this.contextArgv = [options.keyPrefix, options.lockAfterFailures, JAPAN_OFFSET_MS, options.retentionMs, options.outboxMaxLength ?? DEFAULT_OUTBOX_MAX_LENGTH].map(String)
   }
 
-  private send<T>(command: (...args: Arg[]) => Promise<T>, args: Arg[]): Promise<T> {
+  /** Runs one script; T is its reply's shape, as its header documents it. */
+  private send<T>(name: ScriptName, args: Arg[]): Promise<T> {
     try {
-      return command.apply(this.redis, args).catch(rejectAsStoreError)
+      return (this.lua[name].run(this.redis, this.options.keyPrefix, args) as Promise<T>).catch(rejectAsStoreError)
     } catch (error) {
       return rejectAsStoreError(error)
     }
@@ -84,7 +86,7 @@ export class Scripts {
       input.numberCount?.max ?? '', input.numberCount?.windowMs ?? '',
     )
     pushCountArgv(args, counts)
-    return this.send(this.redis.createVerification, args)
+    return this.send('createVerification', args)
   }
 
   /** readVerification-n.lua: the status poll's step. */
@@ -92,52 +94,52 @@ export class Scripts {
     const counts = read.counts ?? NO_COUNTS
     const args = this.withContext(countedKeys([0, `v:${read.id}`], counts))
     pushCountArgv(args, counts)
-    return this.send(this.redis.readVerification, args)
+    return this.send('readVerification', args)
   }
 
   /** hit-1.lua. */
   hit(count: { key: string; windowMs: number }): Promise<[current: number, ttlMs: number]> {
-    return this.send(this.redis.hit, [`rl:${count.key}`, count.windowMs])
+    return this.send('hit', [`rl:${count.key}`, count.windowMs])
   }
 
   /** confirmVerification-1.lua. */
   confirmVerification(step: { id: string; tenant: string }): Promise<string> {
     const args = this.withContext([`v:${step.id}`])
     args.push(step.tenant)
-    return this.send(this.redis.confirmVerification, args)
+    return this.send('confirmVerification', args)
   }
 
   /** cancelVerification-1.lua; no tenant: a poll token's cancel (already checked). */
   cancelVerification(step: { id: string; reason: CancelReason; tenant?: string | undefined }): Promise<string> {
     const args = this.withContext([`v:${step.id}`])
     args.push(step.tenant ?? '', step.reason)
-    return this.send(this.redis.cancelVerification, args)
+    return this.send('cancelVerification', args)
   }
 
   /** expireDue-1.lua. */
   expireDue(step: { limit: number }): Promise<string> {
     const args = this.withContext(['pool:all'])
     args.push(step.limit)
-    return this.send(this.redis.expireDue, args)
+    return this.send('expireDue', args)
   }
 
   /** recordCall-3.lua. */
   recordCall(call: RecordCallInput, caller: CallerDigests): Promise<string> {
     const args = this.withContext([sidKey(call.carrier, call.callSid), `caller:${caller.hash}`, `pool:n:${call.to}`])
     args.push(call.to, CALL_ID_TTL_MS, caller.previousHash ?? '', call.carrier ?? DEFAULT_CARRIER, encodeAttestation(call.attestation), tenantList(call.refusingTenants))
-    return this.send(this.redis.recordCall, args)
+    return this.send('recordCall', args)
   }
 
   /** recordWithheldCall-2.lua. */
   recordWithheldCall(call: { to: string; callSid: string; carrier?: string | undefined }): Promise<0 | 1> {
     const args = this.withContext([sidKey(call.carrier, call.callSid), `pool:n:${call.to}`])
     args.push(call.to, CALL_ID_TTL_MS, call.carrier ?? DEFAULT_CARRIER)
-    return this.send(this.redis.recordWithheldCall, args)
+    return this.send('recordWithheldCall', args)
   }
 
   /** recordCallStatus-2.lua. */
   recordCallStatus(status: CallStatusInput): Promise<string | Refusal.NumberUnknown> {
-    return this.send(this.redis.recordCallStatus, [
+    return this.send('recordCallStatus', [
       `pool:n:${status.to}`, 'pool:active',
       status.durationSeconds, status.status, this.options.keyPrefix, JAPAN_OFFSET_MS, status.carrier ?? DEFAULT_CARRIER,
     ])
@@ -145,7 +147,7 @@ export class Scripts {
 
   /** addNumber-3.lua. */
   addNumber(number: { e164: string; carrier?: string | undefined; weight?: number | undefined; label?: string | undefined }): Promise<string | Refusal.NumberExists> {
-    return this.send(this.redis.addNumber, [
+    return this.send('addNumber', [
       `pool:n:${number.e164}`, 'pool:all', 'pool:active',
       number.e164, number.weight ?? 1, number.label ?? '', number.carrier ?? DEFAULT_CARRIER,
     ])
@@ -154,7 +156,7 @@ export class Scripts {
   /** updateNumber-2.lua: '' leaves a field as it is; an empty label clears it (a NUL byte on the wire). */
   updateNumber(update: { e164: string; state?: NumberState; weight?: number; label?: string; health?: NumberHealth; carrier?: string; guard?: boolean }): Promise<string | Refusal.NumberUnknown | Refusal.LastActive | Refusal.Retired> {
     const label = update.label === undefined ? '' : update.label === '' ? '\0' : update.label
-    return this.send(this.redis.updateNumber, [
+    return this.send('updateNumber', [
       `pool:n:${update.e164}`, 'pool:active',
       update.state ?? '', update.weight ?? '', label, update.health ?? '', update.guard ? '1' : '', update.carrier ?? '',
     ])
@@ -162,16 +164,16 @@ export class Scripts {
 
   /** markSilent-1.lua. */
   markSilent(number: { e164: string; threshold: number }): Promise<0 | 1> {
-    return this.send(this.redis.markSilent, [`pool:n:${number.e164}`, number.threshold])
+    return this.send('markSilent', [`pool:n:${number.e164}`, number.threshold])
   }
 
   /** listNumbers-1.lua. */
   listNumbers(): Promise<string> {
-    return this.send(this.redis.listNumbers, ['pool:all', this.options.keyPrefix, JAPAN_OFFSET_MS])
+    return this.send('listNumbers', ['pool:all', this.options.keyPrefix, JAPAN_OFFSET_MS])
   }
 
   /** summarizePool-1.lua. */
   summarizePool(): Promise<string[]> {
-    return this.send(this.redis.summarizePool, ['pool:all', this.options.keyPrefix])
+    return this.send('summarizePool', ['pool:all', this.options.keyPrefix])
   }
 }
