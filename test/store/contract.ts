@@ -597,7 +597,7 @@ export function storeContract(name: string, factory: StoreFactory): void {
         expect(refused.retryAfterSeconds).toBeGreaterThan(3590)
         expect((await get(store, first.id)).status).toBe('pending')
         expect((await store.hit('key:bank-a', 60_000)).current).toBe(3)
-        // Now the key count is past its max: the number's count is not taken (a fresh limit of 2 still passes below).
+        // Now the key count is past its max: the number's count is not taken (below, at max 3, the next create is its third).
         await refusal(store.createVerification(input({ counts: [count('key:bank-a', 3)], numberCount })), 'TOO_MANY_REQUESTS')
         expect((await get(store, first.id)).status).toBe('pending')
         // The number's count is per tenant, and counts the refused create too: at max 3 the next is its third.
