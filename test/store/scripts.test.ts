@@ -1,7 +1,8 @@
 import { readFileSync, readdirSync } from 'node:fs'
-import { Redis } from 'ioredis'
+import { Command, Redis } from 'ioredis'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { READ_FIELDS } from '../../src/store/redis/codecs.js'
+import { ScriptCommand } from '../../src/store/redis/loader.js'
 import { scriptSources } from '../../src/store/redis/scripts.js'
 import { redisUrl } from '../support/redis.js'
 
@@ -82,5 +83,19 @@ describe('lua scripts', () => {
     for (const { name, lua } of scriptSources()) {
       await expect(redis.script('LOAD', lua), name).resolves.toMatch(/^[0-9a-f]{40}$/)
     }
+  })
+
+  it('ScriptCommand — writes the bytes ioredis\' Command writes for the same arguments, non-ASCII ones too', () => {
+    const wire = ['0123456789abcdef0123456789abcdef01234567', '2', 'cv:caller:abc', 'cv:v:vf_1', 'bank', '', '120000', 'ご参照 №7', '0.25']
+    const ours = new ScriptCommand('evalsha', [...wire])
+    const theirs = new Command('evalsha', [...wire], { replyEncoding: 'utf8' })
+    expect(ours.toWritable(undefined as never)).toBe(theirs.toWritable(undefined as never))
+    expect(ours.args).toEqual(wire)
+  })
+
+  it('ScriptCommand — through a real connection, replies as strings (utf8), as the store reads them', async () => {
+    const redis = new Redis(redisUrl())
+    onTestFinished(() => void redis.disconnect())
+    await expect(redis.sendCommand(new ScriptCommand('eval', ['return {1, ARGV[1], "ご参照"}', '0', 'ä']))).resolves.toEqual([1, 'ä', 'ご参照'])
   })
 })
