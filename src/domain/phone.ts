@@ -1,4 +1,4 @@
-import { parsePhoneNumberFromString, PhoneNumber, type E164Number, type NumberType } from 'libphonenumber-js/max'
+import { Metadata, parsePhoneNumberFromString, PhoneNumber, type E164Number, type NumberType } from 'libphonenumber-js/max'
 import { CallverifyError } from './errors.js'
 
 // Japanese lines that can place an ordinary call from a customer's own phone (R4, R14).
@@ -9,17 +9,60 @@ const CALLING_TYPES: ReadonlySet<NumberType> = new Set(['MOBILE', 'FIXED_LINE', 
 const DOMESTIC = /^0\d{9,10}$/
 const JP_E164 = /^\+81[1-9]\d{8,9}$/
 
+// libphonenumber's getType(), for Japan, with its regular expressions built once. The library
+// builds a RegExp for every pattern it tries, on every call (helpers/matchesEntirely.js), and
+// that was most of a create's 5 µs in normalizeRegisteredNumber (npm run bench, BENCH_CPU_PROF).
+// The patterns and lengths are the library's own metadata ('max'), tried in the order of its
+// helpers/getNumberType.js; test/domain/phone.test.ts holds the answers equal to getType()'s.
+// The metadata's numbering plan is read through its runtime methods, which the typings do not
+// declare: if they are ever missing, jpType is undefined and the library is asked as before.
+interface PlanType { pattern(): string; possibleLengths(): number[] | undefined }
+interface Plan { nationalNumberPattern(): string; type(name: NumberType): PlanType | undefined }
+const NON_FIXED_LINE_TYPES: readonly NumberType[] = ['MOBILE', 'PREMIUM_RATE', 'TOLL_FREE', 'SHARED_COST', 'VOIP', 'PERSONAL_NUMBER', 'PAGER', 'UAN', 'VOICEMAIL']
+
+function typeOfJapaneseNumbers(): ((national: string) => NumberType | undefined) | undefined {
+  const metadata = new Metadata()
+  metadata.selectNumberingPlan('JP')
+  const plan = metadata.numberingPlan as unknown as Partial<Plan> | undefined
+  if (typeof plan?.nationalNumberPattern !== 'function' || typeof plan.type !== 'function') return undefined
+  const whole = (pattern: string) => new RegExp(`^(?:${pattern})$`)
+  const valid = whole(plan.nationalNumberPattern())
+  const matcher = (name: NumberType): ((national: string) => boolean) | undefined => {
+    const type = plan.type!(name)
+    const pattern = type?.pattern()
+    if (!pattern) return undefined
+    const regex = whole(pattern)
+    const lengths = type!.possibleLengths()
+    return (national) => (!lengths || lengths.includes(national.length)) && regex.test(national)
+  }
+  const fixed = matcher('FIXED_LINE')
+  const mobileType = plan.type('MOBILE')
+  const mobile = matcher('MOBILE')
+  const others = NON_FIXED_LINE_TYPES.flatMap((name) => {
+    const matches = matcher(name)
+    return matches ? [{ name, matches }] : []
+  })
+  return (national) => {
+    if (!valid.test(national)) return undefined
+    if (fixed?.(national)) return !mobileType || mobileType.pattern() === '' || mobile?.(national) ? 'FIXED_LINE_OR_MOBILE' : 'FIXED_LINE'
+    return others.find((t) => t.matches(national))?.name
+  }
+}
+
+/** libphonenumber's getType() of a +81 number, given its national digits. */
+export const jpType: ((national: string) => NumberType | undefined) | undefined = typeOfJapaneseNumbers()
+
 /**
  * R14: the registered number as the bank sends it → E.164, or INVALID_PHONE_NUMBER.
- * The two accepted shapes make the E.164 form plain (0 → +81), so libphonenumber is asked only
- * for the type, which no invalid number has: a third of the time of parsing the input and then
- * asking isValid() and getType() (a tenth of a create's CPU), with the same answers
- * (test/domain/phone.test.ts compares the two over every five-digit prefix).
+ * The two accepted shapes make the E.164 form plain (0 → +81), so only the type is asked
+ * (jpType), which no invalid number has: a fraction of the time of parsing the input and then
+ * asking isValid() and getType(), with the same answers (test/domain/phone.test.ts compares
+ * the two over every five-digit prefix).
  */
 export function normalizeRegisteredNumber(input: string): string {
   const e164 = DOMESTIC.test(input) ? `+81${input.slice(1)}` : JP_E164.test(input) ? input : undefined
   if (e164 === undefined) throw new CallverifyError('INVALID_PHONE_NUMBER')
-  const type = new PhoneNumber(e164 as E164Number).getType()
+  const type = jpType ? jpType(e164.slice(3)) : new PhoneNumber(e164 as E164Number).getType()
   if (!type || !CALLING_TYPES.has(type)) throw new CallverifyError('INVALID_PHONE_NUMBER')
   return e164
 }
@@ -50,7 +93,8 @@ export function isWithheldCaller(from: string | undefined): boolean {
  */
 export function normalizeCaller(from: string): string | null {
   const digits = from.trim()
-  if (JP_E164.test(digits)) return new PhoneNumber(digits as E164Number).isValid() ? digits : null
+  // isValid() is getType() !== undefined where the metadata has types, as 'max' has for JP (isValid.js).
+  if (JP_E164.test(digits)) return (jpType ? jpType(digits.slice(3)) !== undefined : new PhoneNumber(digits as E164Number).isValid()) ? digits : null
   if (!/^\+?\d{6,16}$/.test(digits)) return null
   const parsed = parsePhoneNumberFromString(digits, 'JP')
   return parsed?.isValid() ? parsed.number : null

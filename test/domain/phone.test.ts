@@ -1,8 +1,8 @@
-import { parsePhoneNumberFromString } from 'libphonenumber-js/max'
+import { parsePhoneNumberFromString, PhoneNumber, type E164Number } from 'libphonenumber-js/max'
 import { describe, expect, it } from 'vitest'
 import { CallverifyError } from '../../src/domain/errors.js'
 import {
-  isWithheldCaller, maskPhoneNumber, normalizeCaller, normalizePoolNumber, normalizeRegisteredNumber, presentVerificationNumber,
+  isWithheldCaller, jpType, maskPhoneNumber, normalizeCaller, normalizePoolNumber, normalizeRegisteredNumber, presentVerificationNumber,
 } from '../../src/domain/phone.js'
 
 describe('maskPhoneNumber (R1)', () => {
@@ -118,6 +118,28 @@ function compareOverPrefixes(expected: (input: string) => string | null, ours: (
   }
   return { differing, accepted }
 }
+
+describe('jpType', () => {
+  it('jpType — is built from the metadata (so the fast path runs), and answers as getType() for every five-digit prefix, 8 to 12 national digits long', () => {
+    expect(jpType).toBeTypeOf('function')
+    let seed = 20261202
+    const digit = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % 10)
+    const differing: string[] = []
+    const types = new Map<string, number>()
+    for (let prefix = 0; prefix < 100_000; prefix++) {
+      for (let length = 8; length <= 12; length++) {
+        const national = String(prefix).padStart(5, '0').slice(0, length) + Array.from({ length: length - 5 }, digit).join('')
+        const theirs = new PhoneNumber(`+81${national}` as E164Number).getType()
+        const key = String(theirs)
+        types.set(key, (types.get(key) ?? 0) + 1)
+        if (jpType!(national) !== theirs) differing.push(national)
+      }
+    }
+    expect(differing).toEqual([])
+    // Every kind of answer is exercised, refusals and the calling types alike.
+    for (const type of ['undefined', 'MOBILE', 'FIXED_LINE', 'TOLL_FREE', 'VOIP', 'PAGER', 'UAN', 'PREMIUM_RATE']) expect(types.get(type), type).toBeGreaterThan(0)
+  })
+})
 
 describe('isWithheldCaller (R5)', () => {
   it.each([
