@@ -11,9 +11,9 @@ import type { RateCount, Store } from '../../src/store/types.js'
 import { deleteKeys, freePort } from './service.js'
 
 // `npm run bench:capacity` (issue 20): what one Redis primary sustains with the real scripts, no
-// HTTP in front. The store's own calls (store/redis: EVALSHA of the lua/ scripts, the writes
-// of one event-loop turn in one socket write, so CAPACITY_IN_FLIGHT calls in flight are a
-// pipeline) drive a redis-server of this script's own, so that INFO's CPU time is this load's
+// HTTP in front. The store's own calls (store/redis: EVALSHA of the lua/ scripts, the writes of
+// one event-loop turn together, WRITE_BATCH to a socket write, so CAPACITY_IN_FLIGHT calls in
+// flight are a pipeline) drive a redis-server of this script's own, so that INFO's CPU time is this load's
 // alone. Per step it reports what was reached and Redis' CPU per step; the ceiling is one
 // core's second over that (Redis runs the scripts on one thread), which holds however busy the
 // client or the machine was. Env: CAPACITY_SECONDS (5), CAPACITY_IN_FLIGHT (256),

@@ -1,10 +1,11 @@
 import type { Socket } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
-import { coalesceWrites, openRedis, STORE_CONNECTION_OPTIONS, waitReady } from '../../src/store/redis/connection.js'
+import { coalesceWrites, openRedis, STORE_CONNECTION_OPTIONS, waitReady, WRITE_BATCH } from '../../src/store/redis/connection.js'
 import { deleteKeys, redisUrl, testPrefix } from '../support/redis.js'
 
-// The store's connection sends the commands of one event-loop turn in one socket write
-// (coalesceWrites), instead of ioredis' auto-pipelining: same batching, less work per command.
+// The store's connection sends the commands of one event-loop turn together, WRITE_BATCH to a
+// socket write (coalesceWrites), instead of ioredis' auto-pipelining: same batching, less work
+// per command.
 
 type Chunks = { chunk: unknown }[]
 
@@ -35,7 +36,8 @@ describe('redis connection', () => {
     return coalesce ? coalesceWrites(redis) : redis
   }
 
-  it('coalesceWrites — twenty commands of one turn leave in one write, in order, and all answer', async () => {
+  it('coalesceWrites — twenty commands of one turn leave in writes of WRITE_BATCH, in order, and all answer', async () => {
+    expect(WRITE_BATCH).toBe(8)
     const redis = await open(true)
     try {
       const writes = countWrites(redis.stream as Socket)
@@ -45,9 +47,24 @@ describe('redis connection', () => {
       expect(redis.stream.writableCorked).toBe(1)
       expect(await Promise.all(replies)).toEqual(Array.from({ length: 19 }, (_, i) => i + 1))
       expect(await transaction).toEqual([[null, 20], [null, '20']])
-      // Nineteen INCRs and the transaction, which ioredis writes as one chunk.
-      expect(writes).toEqual({ writev: [20], write: 0 })
+      // Two full writes at once; the turn's end sends the last three INCRs and the transaction,
+      // which ioredis writes as one chunk.
+      expect(writes).toEqual({ writev: [8, 8, 4], write: 0 })
       expect(redis.stream.writableCorked).toBe(0)
+    } finally {
+      redis.disconnect()
+    }
+  })
+
+  it('coalesceWrites — fewer than WRITE_BATCH commands wait for the turn to end, then leave in one write', async () => {
+    const redis = await open(true)
+    try {
+      const writes = countWrites(redis.stream as Socket)
+      const replies = Array.from({ length: WRITE_BATCH - 1 }, () => redis.incr('m'))
+      expect(redis.stream.writableCorked).toBe(1)
+      expect(writes.writev).toEqual([])
+      expect(await Promise.all(replies)).toEqual(Array.from({ length: WRITE_BATCH - 1 }, (_, i) => i + 1))
+      expect(writes).toEqual({ writev: [WRITE_BATCH - 1], write: 0 })
     } finally {
       redis.disconnect()
     }

@@ -18,8 +18,8 @@ export type { RedisStoreOptions } from './context.js'
 
 /** Opens the store's connection and its status channel, and answers once both are ready. */
 export async function createRedisStore(options: RedisStoreOptions): Promise<Store> {
-  // The commands of all requests arriving in one turn of the event loop go in one write (a socket
-  // write per command was a quarter of a status poll's CPU): connection.ts coalesceWrites.
+  // The commands of all requests arriving in one turn of the event loop go together, eight to a
+  // write (a socket write per command was a quarter of a status poll's CPU): connection.ts coalesceWrites.
   const redis = coalesceWrites(openRedis(options.url, { ...STORE_CONNECTION_OPTIONS, keyPrefix: options.keyPrefix }))
   redis.on('error', () => {}) // surfaced per request as STORE_UNAVAILABLE; ioredis reconnects
   const [channel] = await Promise.all([openStatusChannel(options), waitReady(redis)])
