@@ -15,7 +15,7 @@ const JP_E164 = /^\+81[1-9]\d{8,9}$/
 // The patterns and lengths are the library's own metadata ('max'), tried in the order of its
 // helpers/getNumberType.js; test/domain/phone.test.ts holds the answers equal to getType()'s.
 // The metadata's numbering plan is read through its runtime methods, which the typings do not
-// declare: if they are ever missing, jpType is undefined and the library is asked as before.
+// declare: if they are ever missing, jpType asks the library as before (JP_TYPES_COMPILED false).
 interface PlanType { pattern(): string; possibleLengths(): number[] | undefined }
 interface Plan { nationalNumberPattern(): string; type(name: NumberType): PlanType | undefined }
 const NON_FIXED_LINE_TYPES: readonly NumberType[] = ['MOBILE', 'PREMIUM_RATE', 'TOLL_FREE', 'SHARED_COST', 'VOIP', 'PERSONAL_NUMBER', 'PAGER', 'UAN', 'VOICEMAIL']
@@ -36,7 +36,9 @@ function typeOfJapaneseNumbers(): ((national: string) => NumberType | undefined)
     return (national) => (!lengths || lengths.includes(national.length)) && regex.test(national)
   }
   const fixed = matcher('FIXED_LINE')
+  // getNumberType: a fixed-line match is also mobile when MOBILE is absent or its pattern empty, or matches too.
   const mobileType = plan.type('MOBILE')
+  const alwaysMobile = !mobileType || mobileType.pattern() === ''
   const mobile = matcher('MOBILE')
   const others = NON_FIXED_LINE_TYPES.flatMap((name) => {
     const matches = matcher(name)
@@ -44,13 +46,17 @@ function typeOfJapaneseNumbers(): ((national: string) => NumberType | undefined)
   })
   return (national) => {
     if (!valid.test(national)) return undefined
-    if (fixed?.(national)) return !mobileType || mobileType.pattern() === '' || mobile?.(national) ? 'FIXED_LINE_OR_MOBILE' : 'FIXED_LINE'
+    if (fixed?.(national)) return alwaysMobile || mobile?.(national) ? 'FIXED_LINE_OR_MOBILE' : 'FIXED_LINE'
     return others.find((t) => t.matches(national))?.name
   }
 }
 
+const compiled = typeOfJapaneseNumbers()
+/** Whether jpType runs on the compiled patterns (else it asks the library). */
+export const JP_TYPES_COMPILED = compiled !== undefined
 /** libphonenumber's getType() of a +81 number, given its national digits. */
-export const jpType: ((national: string) => NumberType | undefined) | undefined = typeOfJapaneseNumbers()
+export const jpType: (national: string) => NumberType | undefined =
+  compiled ?? ((national) => new PhoneNumber(`+81${national}` as E164Number).getType())
 
 /**
  * R14: the registered number as the bank sends it → E.164, or INVALID_PHONE_NUMBER.
@@ -62,7 +68,7 @@ export const jpType: ((national: string) => NumberType | undefined) | undefined 
 export function normalizeRegisteredNumber(input: string): string {
   const e164 = DOMESTIC.test(input) ? `+81${input.slice(1)}` : JP_E164.test(input) ? input : undefined
   if (e164 === undefined) throw new CallverifyError('INVALID_PHONE_NUMBER')
-  const type = jpType ? jpType(e164.slice(3)) : new PhoneNumber(e164 as E164Number).getType()
+  const type = jpType(e164.slice(3))
   if (!type || !CALLING_TYPES.has(type)) throw new CallverifyError('INVALID_PHONE_NUMBER')
   return e164
 }
@@ -94,7 +100,7 @@ export function isWithheldCaller(from: string | undefined): boolean {
 export function normalizeCaller(from: string): string | null {
   const digits = from.trim()
   // isValid() is getType() !== undefined where the metadata has types, as 'max' has for JP (isValid.js).
-  if (JP_E164.test(digits)) return (jpType ? jpType(digits.slice(3)) !== undefined : new PhoneNumber(digits as E164Number).isValid()) ? digits : null
+  if (JP_E164.test(digits)) return jpType(digits.slice(3)) !== undefined ? digits : null
   if (!/^\+?\d{6,16}$/.test(digits)) return null
   const parsed = parsePhoneNumberFromString(digits, 'JP')
   return parsed?.isValid() ? parsed.number : null
