@@ -5,6 +5,7 @@ import { describe, expect, it, onTestFinished, vi } from 'vitest'
 import { CallverifyError } from '../../src/domain/errors.js'
 import { JAPAN_OFFSET_MS, japanDay, japanDayNumber, nextJapanMidnight } from '../../src/domain/japan.js'
 import { createRedisStore } from '../../src/store/redis/index.js'
+import { scriptSources } from '../../src/store/redis/scripts.js'
 import type { CreateVerificationInput, PoolNumber, StatusEvent, Store } from '../../src/store/types.js'
 import { freePort } from '../support/global-setup.js'
 import { killRedisServer, startRedisServer } from '../support/redis-server.js'
@@ -189,6 +190,55 @@ describe('redis store — round trips', () => {
     const callback = await commandsDuring(sent, async () => (status = await store.recordCallStatus({ callSid: 'CArt1', to: numbers[0]!, status: 'completed', durationSeconds: 2 })), url)
     expect(callback.map(([name]) => name)).toEqual(['evalsha'])
     expect(status).toMatchObject({ answered: true, number: { e164: numbers[0], state: 'quarantined', health: 'answered', outcomesToday: { completed: 1 } } })
+  })
+
+  it('getVerification — the status poll is one EVALSHA of pollVerification with its count; a due window a second, readVerification\'s, once', async () => {
+    const port = await freePort()
+    const server = await startRedisServer(port)
+    onTestFinished(() => killRedisServer(server))
+    const url = `redis://127.0.0.1:${port}`
+    const { store, keyPrefix } = await openStore({ url })
+    await store.ensurePoolNumbers(POOL)
+    const v = (await store.createVerification(input({ windowMs: 400 }))).verification
+    const sent = (args: string[]) => ['evalsha', 'eval'].includes(args[0]!.toLowerCase())
+    const redis = new Redis(url)
+    onTestFinished(() => void redis.disconnect())
+    const sources = Object.fromEntries(scriptSources().map((s) => [s.name, s.lua]))
+    const poll = await redis.script('LOAD', sources.pollVerification!) as string
+    const read = await redis.script('LOAD', sources.readVerification!) as string
+    const count = { key: 'addr:192.0.2.9', max: 100, windowMs: 60_000 }
+
+    let found: Awaited<ReturnType<Store['getVerification']>> = null
+    const open = await commandsDuring(sent, async () => (found = await store.getVerification(v.id, [count])), url)
+    expect(open).toEqual([['EVALSHA', poll, '2', `${keyPrefix}v:${v.id}`, `${keyPrefix}rl:${count.key}`, '60000', '100'].map((a, i) => (i === 0 ? a.toLowerCase() : a))])
+    expect(found!.verification).toMatchObject({ id: v.id, status: 'pending' })
+    expect(found!.changed).toEqual([])
+    expect(await redis.get(`${keyPrefix}rl:${count.key}`)).toBe('1')
+    expect(await redis.pttl(`${keyPrefix}rl:${count.key}`)).toBeGreaterThan(59_000)
+    expect(await commandsDuring(sent, () => store.getVerification('vf_none'), url)).toEqual([['evalsha', poll, '1', `${keyPrefix}v:vf_none`]])
+
+    // Past its window and still open: the poll's script takes the count and leaves the expiry to readVerification's.
+    await sleep(450)
+    const expiring = await commandsDuring(sent, async () => (found = await store.getVerification(v.id, [count])), url)
+    expect(expiring.map(([name, sha]) => [name, sha])).toEqual([['evalsha', poll], ['evalsha', read]])
+    expect(expiring[1]!.slice(2, 4)).toEqual(['1', `${keyPrefix}v:${v.id}`]) // no count the second time
+    expect(found!.verification.status).toBe('expired')
+    expect(found!.changed.map((c) => c.status)).toEqual(['expired'])
+    expect(await redis.get(`${keyPrefix}rl:${count.key}`)).toBe('2')
+    expect((await commandsDuring(sent, () => store.getVerification(v.id), url)).map(([, sha]) => sha)).toEqual([poll])
+    // Two counts: readVerification's, which stops at the first past its max.
+    expect((await commandsDuring(sent, () => store.getVerification(v.id, [count, { ...count, key: 'key:b' }]), url)).map(([, sha]) => sha)).toEqual([read])
+  })
+
+  it('getVerification — readers racing on a due window: each sees it expired, one of them reports the change, the failure counted once', async () => {
+    const { store } = await openStore()
+    await store.ensurePoolNumbers(POOL)
+    const v = (await store.createVerification(input({ windowMs: 200, tenant: 'bank-race' }))).verification
+    await sleep(250)
+    const reads = await Promise.all(Array.from({ length: 8 }, () => store.getVerification(v.id)))
+    expect(reads.every((r) => r!.verification.status === 'expired')).toBe(true)
+    expect(reads.flatMap((r) => r!.changed).map((c) => c.id)).toEqual([v.id])
+    expect((await store.getLock('bank-race', CALLER)).failures).toBe(1)
   })
 
   it('scripts — sent by EVALSHA; with the script cache emptied (a failover, SCRIPT FLUSH) one EVAL loads each again, and nothing fails', async () => {

@@ -67,6 +67,15 @@ describe('lua scripts', () => {
     expect(record.lua).toMatch(/local function expire_if_due/)
   })
 
+  it('pollVerification-n.lua — its HMGET asks READ_FIELDS in their order, and reads the status and the window\'s end where they are', () => {
+    const lua = read('pollVerification-n.lua')
+    const asked = /redis\.call\('HMGET', KEYS\[1\],([^)]*)\)/.exec(lua)?.[1] ?? ''
+    expect([...asked.matchAll(/'([A-Za-z]+)'/g)].map((m) => m[1])).toEqual([...READ_FIELDS])
+    expect(lua).toContain(`v[${READ_FIELDS.indexOf('status') + 1}] == 'pending'`)
+    expect(lua).toContain(`tonumber(v[${READ_FIELDS.indexOf('expiresAt') + 1}])`)
+    expect(lua).toContain(`for i = 1, ${READ_FIELDS.length} do`)
+  })
+
   it('readVerification-n.lua — its FIELDS are READ_FIELDS, in the same order, the client-chosen ones last', () => {
     const table = /local FIELDS = \{([^}]*)\}/.exec(read('readVerification-n.lua'))?.[1] ?? ''
     const fields = [...table.matchAll(/'([A-Za-z]+)'/g)].map((m) => m[1])

@@ -54,6 +54,9 @@ export type CreateReply = [0, number, string] | [0, number, string, string] | st
 /** What readVerification-n.lua answers (its header): unknown, a count past its max, or the read. */
 export type ReadReply = -1 | [Refusal.RateLimited, number] | string
 
+/** What pollVerification-n.lua answers: readVerification-n.lua's replies, or 0 for a window to expire (its header). */
+export type PollReply = ReadReply | 0
+
 // -1, {-12, ttl}, or one string: expired, now, then READ_FIELDS' values ('' when absent), joined
 // by \x1f. The last value is the rest of the string, whatever it holds.
 export function decodeRead(reply: ReadReply): Outcome | null {

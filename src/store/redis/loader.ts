@@ -22,7 +22,7 @@ export type Arg = string | number
 
 /** Every script under lua/, by the name before its key count. */
 export const SCRIPT_NAMES = [
-  'createVerification', 'readVerification', 'hit', 'confirmVerification', 'cancelVerification', 'expireDue',
+  'createVerification', 'readVerification', 'pollVerification', 'hit', 'confirmVerification', 'cancelVerification', 'expireDue',
   'recordCall', 'recordWithheldCall', 'recordCallStatus', 'addNumber', 'updateNumber', 'markSilent',
   'listNumbers', 'summarizePool',
 ] as const

@@ -9,7 +9,7 @@ import { CALL_ID_TTL_MS, type CallStatusInput, type RecordCallInput } from '../r
 import type { RateCount } from '../roles/locks.js'
 import type { CreateVerificationInput } from '../roles/verifications.js'
 import type { Refusal } from '../refusals.js'
-import type { CreateReply, ReadReply } from './codecs.js'
+import type { CreateReply, PollReply, ReadReply } from './codecs.js'
 import type { RedisStoreOptions } from './context.js'
 import { rejectAsStoreError } from './context.js'
 import { loadScripts, type Arg, type ScriptName } from './loader.js'
@@ -95,6 +95,13 @@ export class Scripts {
     const args = this.withContext(countedKeys([0, `v:${read.id}`], counts))
     pushCountArgv(args, counts)
     return this.send('readVerification', args)
+  }
+
+  /** pollVerification-n.lua: the status poll's read with at most one count, without the context ARGV. */
+  pollVerification(read: { id: string; count?: RateCount | undefined }): Promise<PollReply> {
+    const { count } = read
+    const args: Arg[] = count === undefined ? [1, `v:${read.id}`] : [2, `v:${read.id}`, `rl:${count.key}`, count.windowMs, count.max]
+    return this.send('pollVerification', args)
   }
 
   /** hit-1.lua. */
