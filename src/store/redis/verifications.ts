@@ -25,7 +25,7 @@ export function redisVerifications({ scripts, options }: RedisContext): Verifica
     },
 
     // The status poll's step: no async wrappers between the script's reply and the caller.
-    // pollVerification-n.lua reads (a third less of Redis' time than readVerification-n.lua, whose
+    // pollVerification-n.lua reads (about a quarter less of Redis' time than readVerification-n.lua, whose
     // context and helpers a read that changes nothing does not need); readVerification-n.lua
     // expires a window it finds due, and takes more than one count (it stops at the first past
     // its max).
