@@ -6,22 +6,12 @@
   ARGV[1] the count's window in ms, ARGV[2] its max (with a count)
   Output: {-12, ms until the window ends} past the max; -1 when unknown; 0 when due; else one
   string as readVerification-n.lua's (expired always 0).
-  Kept to what a poll needs, no includes and no context ARGV: Redis runs the whole script
-  text on every call (its local functions made anew each time), and each argument costs it too.
+  Kept to what a poll needs, no context ARGV and only the counts' include: Redis runs the whole
+  script text on every call (its local functions made anew each time), and each argument costs it too.
 ]]
-local counter = #KEYS > 1 and KEYS[#KEYS]
-if counter then
-  local current = redis.call('INCR', counter)
-  if current == 1 then redis.call('PEXPIRE', counter, ARGV[1]) end
-  if current > tonumber(ARGV[2]) then
-    local ttl = redis.call('PTTL', counter)
-    if ttl < 0 then -- a counter somehow left without a TTL: mended, it refuses for one window at most
-      redis.call('PEXPIRE', counter, ARGV[1])
-      ttl = tonumber(ARGV[1])
-    end
-    return { -12, ttl }
-  end
-end
+--- @include "counts"
+local over = take_counts(2, 1)
+if over then return { -12, over } end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 -- store/redis/codecs.ts READ_FIELDS, in its order (test/store/scripts.test.ts keeps them one).
