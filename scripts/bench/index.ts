@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { availableParallelism, loadavg } from 'node:os'
-import { benchApi, benchOverrides, type BenchOptions, type Row } from './api.js'
+import { benchApi, benchOverrides, runWindow, type BenchOptions, type Row } from './api.js'
 import { benchHeldCalls } from './held-calls.js'
 import { benchMemory } from './memory.js'
 import { deleteKeys, describeEnv } from './service.js'
@@ -47,6 +47,8 @@ const SECTIONS: { name: string; run: (options: BenchOptions) => Promise<Row[]> }
   { name: 'sip', run: async () => { for (const line of await benchSipEdge()) console.log(line); return [] } },
 ]
 
+const OPENS_VERIFICATIONS = new Set(['poll', 'create', 'voice', 'memory'])
+
 async function main(): Promise<void> {
   const options: BenchOptions = {
     redisUrl: process.env.REDIS_URL || 'redis://127.0.0.1:6379',
@@ -58,6 +60,12 @@ async function main(): Promise<void> {
   }
   const only = process.env.BENCH_ONLY
   if (only && !SECTIONS.some((s) => s.name === only)) throw new Error(`BENCH_ONLY must be one of ${SECTIONS.map((s) => s.name).join(', ')}`)
+  // poll, create, voice and memory open verifications (R12 refuses them in a closure); held and sip do not.
+  const window = runWindow()
+  if ('refusal' in window && (!only || OPENS_VERIFICATIONS.has(only))) {
+    console.error(`bench: ${window.refusal}`)
+    process.exit(1)
+  }
   console.error(
     `bench: ${options.connections} connections, warm-up ${options.warmupSeconds} s, ${options.durationSeconds} s per run, ` +
       `${options.rounds} rounds (median), keys under ${options.prefix}`,
