@@ -32,7 +32,7 @@ export async function createStore(config: Config): Promise<Store> {
   return config.store === 'redis' ? createRedisStore({ ...options, url: config.redis, keyPrefix: config.keyPrefix }) : createMemoryStore(options)
 }
 
-export function loadCalendar(config: Config): ServiceCalendar {
+export function loadCalendar(config: Pick<Config, 'serviceCalendarFile'>): ServiceCalendar {
   return config.serviceCalendarFile ? loadServiceCalendar(config.serviceCalendarFile) : SEED_CALENDAR
 }
 

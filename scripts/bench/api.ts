@@ -9,9 +9,9 @@ import { procCpu, startService } from './service.js'
 import { loadFixture } from '../../src/carriers/twilio/fixtures.js'
 import { signTwilioRequest } from '../../src/carriers/twilio/signature.js'
 import { newCallSid } from '../../src/carriers/twilio/simulate.js'
-import { loadServiceCalendar } from '../../src/config.js'
-import { closuresAround, SEED_CALENDAR, serviceStatusAt, type ServiceCalendar } from '../../src/domain/calendar.js'
+import { closuresAround, serviceStatusAt, type ServiceCalendar } from '../../src/domain/calendar.js'
 import { JAPAN_OFFSET_MS } from '../../src/domain/japan.js'
+import { loadCalendar } from '../../src/main.js'
 
 // HTTP throughput of the service as `npm start` runs it (service.ts: main.ts on the Redis
 // store), as a ratio to baseline.ts fed the same requests in the same run. Every server is a
@@ -199,24 +199,23 @@ export function benchWindow(calendar: ServiceCalendar, now = Date.now()): { seco
   }
 }
 
-/** The calendar the bench's service loads (main.ts loadCalendar): SERVICE_CALENDAR's file, else the seed's. */
-export function serviceCalendar(env: NodeJS.ProcessEnv = process.env): ServiceCalendar {
-  return env.SERVICE_CALENDAR ? loadServiceCalendar(env.SERVICE_CALENDAR) : SEED_CALENDAR
-}
-
 let decided: ReturnType<typeof benchWindow> | undefined
 
-/** benchWindow at the run's start, decided once: every section's service gets the same window. */
+/**
+ * benchWindow at the run's start, decided once (every section's service gets the same window),
+ * under the calendar the service loads from the same environment (main.ts loadCalendar).
+ */
 export function runWindow(): ReturnType<typeof benchWindow> {
-  return (decided ??= benchWindow(serviceCalendar()))
+  const file = process.env.SERVICE_CALENDAR
+  return (decided ??= benchWindow(loadCalendar(file ? { serviceCalendarFile: file } : {})))
 }
 
 /** What the bench sets: the limits raised (RAISED), the window (runWindow) and the log level. */
 export function benchOverrides(): Record<string, string> {
-  // A run that cannot open verifications now still gets a window, the default's: index.ts
+  // A run that cannot open verifications now leaves the window at its default: index.ts
   // refuses to start the sections that open them, and says why.
   const window = runWindow()
-  return { ...RAISED, WINDOW_SECONDS: String('seconds' in window ? window.seconds : 120), LOG_LEVEL: process.env.BENCH_LOG_LEVEL || 'info' }
+  return { ...RAISED, ...('seconds' in window ? { WINDOW_SECONDS: String(window.seconds) } : {}), LOG_LEVEL: process.env.BENCH_LOG_LEVEL || 'info' }
 }
 
 /** The app's environment: its own Redis prefix, a bench API key and pool, then benchOverrides. */
