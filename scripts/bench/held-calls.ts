@@ -256,7 +256,7 @@ function runRow(r: Run, calls: number, delayMs: number): Row {
     pass: p99 <= delayMs + SLACK_MS && r.failed === 0,
     note:
       `p50 ${ms(p50)} ms, max ${ms(max)} ms (p99 − delay ${ms(p99 - delayMs)} ms); ${calls - r.failed}/${calls} answered with the reject, ` +
-      `${r.held} held at once; server side (request read → answer sent) p50 ${ms(percentile(r.served, 50))} ms, p99 ${ms(percentile(r.served, 99))} ms ` +
+      `${r.held} held at once; server side (request read → answer sent, from its LOG_LEVEL=debug lines) p50 ${ms(percentile(r.served, 50))} ms, p99 ${ms(percentile(r.served, 99))} ms ` +
       `(${r.served.length} logged); RSS +${mb(r.rssGrowth)} at the peak, ${kb(r.rssGrowth / Math.max(1, r.held))} per held call (no GC before either sample); ` +
       `over the delay p50 ${over(50)}, p90 ${over(90)}, p99 ${over(99)}, max ${over(100)} ms; ` +
       `CPU per call: server main thread ${us(c.serverMainCpuUs)} (and ${us(c.serverMainWaitUs)} waiting for a CPU), server process ${us(c.serverCpuUs)}, ` +

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { availableParallelism, loadavg } from 'node:os'
+import { ConfigError } from '../../src/config.js'
 import { benchApi, benchOverrides, runWindow, type BenchOptions, type Row } from './api.js'
 import { benchHeldCalls } from './held-calls.js'
 import { benchMemory } from './memory.js'
@@ -61,7 +62,15 @@ async function main(): Promise<void> {
   if (only && !SECTIONS.some((s) => s.name === only)) throw new Error(`BENCH_ONLY must be one of ${SECTIONS.map((s) => s.name).join(', ')}`)
   // poll, create and voice are one section when all run (one baseline and app for all).
   const chosen = only ? SECTIONS.filter((s) => s.name === only) : SECTIONS.filter((s) => s.name !== 'create' && s.name !== 'voice')
-  const window = runWindow()
+  let window: ReturnType<typeof runWindow>
+  try {
+    window = runWindow()
+  } catch (error) {
+    // A bad SERVICE_CALENDAR: said as npm start says it (main.ts), not as a stack trace.
+    if (!(error instanceof ConfigError)) throw error
+    console.error(`bench: ${error.message}`)
+    process.exit(1)
+  }
   if ('refusal' in window && chosen.some((s) => s.opens)) {
     console.error(`bench: ${window.refusal}`)
     process.exit(1)

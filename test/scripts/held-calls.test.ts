@@ -15,7 +15,7 @@ describe('benchHeldCalls', () => {
     for (const row of rows) {
       expect(row.value).toBeGreaterThanOrEqual(400)
       expect(row.target).toBe('≤ 450 ms')
-      expect(row.note).toMatch(/^p50 (\d+) ms, max \d+ ms \(p99 − delay -?\d+ ms\); 60\/60 answered with the reject, \d+ held at once; server side \(request read → answer sent\) p50 \d+ ms, p99 \d+ ms \(60 logged\); RSS \+-?[\d.]+ MB/)
+      expect(row.note).toMatch(/^p50 (\d+) ms, max \d+ ms \(p99 − delay -?\d+ ms\); 60\/60 answered with the reject, \d+ held at once; server side \(request read → answer sent, from its LOG_LEVEL=debug lines\) p50 \d+ ms, p99 \d+ ms \(60 logged\); RSS \+-?[\d.]+ MB/)
       expect(Number(/^p50 (\d+) ms/.exec(row.note!)?.[1])).toBeGreaterThanOrEqual(400)
       // The server's /metrics answered the bench (its held gauge), and whose CPU each call took.
       expect(Number(/(\d+) held at once/.exec(row.note!)?.[1])).toBeGreaterThan(0)
