@@ -52,7 +52,21 @@ export interface SippRun {
   code: number | null
   /** The scenario's timers (rtd) in ms, per call, by timer name. */
   timers: Record<string, number[]>
+  /** The ms the system clock (Date.now()) and the monotonic clock (sipp's) counted over the run. */
+  clock: { systemMs: number; monotonicMs: number }
   output: string
+}
+
+/**
+ * The least a span of `systemMs` by the system clock can have taken by sipp's clock during `run`.
+ * Kamailio times the ring with the system clock (the async module's async_ms_route reads
+ * gettimeofday, src/modules/async/async_sleep.c), sipp its timers with the monotonic one, and a
+ * time daemon slewing the system clock makes them run at different rates (seen on a test machine
+ * here for a few minutes: +0.5%, a 1,000 ms ring 995 ms by sipp). The rate is taken over the run,
+ * at its fastest that Date.now()'s whole ms allow (+1 ms).
+ */
+export function systemSpanInSippMs(run: SippRun, systemMs: number): number {
+  return (systemMs * run.clock.monotonicMs) / (run.clock.systemMs + 1)
 }
 
 export interface SippOptions {
@@ -85,11 +99,13 @@ export async function runSipp(scenario: string, options: SippOptions): Promise<S
     ...Object.entries(options.keys ?? {}).flatMap(([k, v]) => ['-key', k, v]),
     ...(options.extra ?? []),
   ]
+  const [systemStart, monotonicStart] = [Date.now(), performance.now()]
   const child = spawn(options.sipp, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
   child.stdout.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-20_000)))
   child.stderr.on('data', (d: Buffer) => (output += d.toString()))
   const code = await new Promise<number | null>((done) => child.on('exit', done))
+  const clock = { systemMs: Date.now() - systemStart, monotonicMs: performance.now() - monotonicStart }
   const timers: Record<string, number[]> = {}
   for (const file of readdirSync(cwd)) {
     if (file.endsWith('_rtt.csv')) {
@@ -101,6 +117,6 @@ export async function runSipp(scenario: string, options: SippOptions): Promise<S
     if (file.endsWith('_errors.log')) output += `\n${readFileSync(join(cwd, file), 'utf8').slice(0, 4000)}`
   }
   rmSync(cwd, { recursive: true, force: true })
-  return { code, timers, output }
+  return { code, timers, clock, output }
 }
 

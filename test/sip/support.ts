@@ -1,13 +1,15 @@
 import { findKamailio, startEdge, type RunningEdge } from '../../scripts/sip-edge/edge.js'
 import { KAMAILIO_INSTALL_HINT, type EdgeSettings } from '../../scripts/sip-edge/settings.js'
-import { findSipp, freeSipAddress, runSipp, TRUNK_IP, type SippOptions, type SippRun } from '../../scripts/sip-edge/sipp.js'
+import { findSipp, freeSipAddress, runSipp, systemSpanInSippMs, TRUNK_IP, type SippOptions, type SippRun } from '../../scripts/sip-edge/sipp.js'
 
 // Real processes for the SIP suites: Kamailio on sip/kamailio.cfg (through the launcher that
 // `npm run sip-edge` uses) and sipp on sip/scenarios. Each edge gets its own loopback address
 // (127.0.0.10–250) and port, so suites running side by side never share a socket; 127.0.0.1 is
 // the trusted trunk, 127.0.0.2 an untrusted source.
 
-export { TRUNK_IP }
+// A ring is RING_DELAY_MS by the system clock Kamailio times it with: the cases compare sipp's
+// timers with systemSpanInSippMs(run, RING_MS), not with RING_MS itself.
+export { systemSpanInSippMs, TRUNK_IP }
 export const STRANGER_IP = '127.0.0.2'
 export const SIP_SHARED_SECRET = 'test-sip-shared-secret-0123456789abcdef'
 
