@@ -6,6 +6,19 @@ import { FAILED_CAP, DEDUP_MS, Permanent, Postpone, retryDelay, type Backoff, ty
 // instance's worker may run a job another instance added, and a job survives the instance:
 // a worker killed mid-job loses its lock, and BullMQ's stalled check hands the job to another.
 
+/**
+ * A job whose worker died (SIGKILL, a crash, a lost host) goes to another worker once its lock
+ * has lapsed and BullMQ's stalled check has seen it on two rounds. At BullMQ's defaults (lock
+ * and check 30 s) that took up to about two minutes: the check runs once per interval for the
+ * whole queue, and a worker's round that comes while another's still counts is skipped, so
+ * rounds may be twice the interval apart (test/jobs/restart.test.ts waited past a minute for a
+ * killed instance's delivery). A 15 s lock and a 5 s check bring it within about 25 s. A live
+ * worker renews its lock every 7.5 s, so only an event loop stalled for 15 s loses a job it holds,
+ * which then runs twice: deliveries are at least once anyway, each signed with its event id.
+ */
+export const LOCK_MS = 15_000
+export const STALLED_CHECK_MS = 5_000
+
 /** Where the queues get their Redis connections: one factory per app (plugins/redis.ts). */
 export interface BullConnections {
   /** BullMQ's own key prefix (it refuses ioredis keyPrefix): `<REDIS_KEY_PREFIX>bull`. */
@@ -85,6 +98,8 @@ export function createBullQueue<T>(name: string, connections: BullConnections, o
         prefix,
         concurrency: workOptions.concurrency ?? 1,
         settings: { backoffStrategy },
+        lockDuration: LOCK_MS,
+        stalledInterval: STALLED_CHECK_MS,
         ...options.worker,
       })
       worker.on('error', onError)
