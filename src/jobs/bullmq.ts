@@ -16,8 +16,8 @@ import { FAILED_CAP, DEDUP_MS, Permanent, Postpone, retryDelay, type Backoff, ty
  * worker renews its lock every 7.5 s, so only an event loop stalled for 15 s loses a job it holds,
  * which then runs twice: deliveries are at least once anyway, each signed with its event id.
  */
-export const LOCK_MS = 15_000
-export const STALLED_CHECK_MS = 5_000
+const LOCK_MS = 15_000
+const STALLED_CHECK_MS = 5_000
 
 /** Where the queues get their Redis connections: one factory per app (plugins/redis.ts). */
 export interface BullConnections {
